@@ -1,0 +1,198 @@
+"""The mmkb command line: sub-commands mirror the library."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rdflib import Literal
+from rdflib.term import Identifier
+
+from kb.export import RDF_FORMATS, export
+from kb.knowledge_base import KnowledgeBase, LoadFailed
+from kb.lint import FIX_COMMAND, lint
+from kb.paths import curated_files, display_path
+from kb.provenance import check_source
+from kb.store import LocationError
+from kb.validate import validate
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: what was wrong and what is valid, no usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _open_kb(args: argparse.Namespace) -> KnowledgeBase:
+    paths = [Path(p) for p in args.kb] if getattr(args, "kb", None) else None
+    return KnowledgeBase.open(paths, location=getattr(args, "location", None))
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or None
+    report = validate(paths)
+    for line in report.lines():
+        print(line)
+    errors = len(report.violations) + len(report.load_errors)
+    print(
+        f"{'valid' if report.valid else 'invalid'}: {len(report.files)} files, {errors} errors, "
+        f"{len(report.conflicts)} conflict warnings",
+        file=sys.stderr,
+    )
+    return 0 if report.valid else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    data = export(_open_kb(args).store, args.format)
+    if args.out:
+        Path(args.out).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_provenance_check(args: argparse.Namespace) -> int:
+    source = Path(args.source)
+    if not source.is_file():
+        print(f"mmkb provenance check: {source}: no such file", file=sys.stderr)
+        return 2
+    checked, mismatches = check_source(_open_kb(args), source)
+    for mismatch in mismatches:
+        print(mismatch)
+    if checked == 0:
+        print(
+            f"no selector in the knowledge base cites {source.name} (no document has mm:textFile "
+            f"{source.name!r})",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{checked} selectors checked against {source.name}: {len(mismatches)} mismatches", file=sys.stderr)
+    return 1 if mismatches else 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or curated_files()
+    results = lint(paths, fix=args.fix)
+    bad = [r for r in results if not r.canonical]
+    for result in bad:
+        print(f"{display_path(result.path)}: not in canonical form; run `{FIX_COMMAND}`")
+    if args.fix:
+        print(f"{len(results)} files in canonical form", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    text = Path(args.query).read_text(encoding="utf-8") if args.query.endswith(".rq") else args.query
+    result = _open_kb(args).query(text)
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        sys.stdout.write(result.graph.serialize(format="turtle"))
+        return 0
+    if result.type == "ASK":
+        print("true" if result.askAnswer else "false")
+        return 0
+    names = [str(v) for v in result.vars or []]
+    rows = [[_cell(row[i]) for i in range(len(names))] for row in result]
+    if args.format == "json":
+        print(json.dumps([dict(zip(names, r, strict=True)) for r in rows], indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(rows)
+        sys.stdout.write(out.getvalue())
+    else:
+        print(_table(names, rows))
+    return 0
+
+
+def _cell(term: Identifier | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return str(term)
+    text = str(term)
+    for prefix, iri in (("mm:", "https://w3id.org/mmkb/vocab#"), ("id:", "https://w3id.org/mmkb/id/")):
+        if text.startswith(iri):
+            return prefix + text[len(iri) :]
+    return text
+
+
+def _table(names: list[str], rows: list[list[str]]) -> str:
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mmkb", description="Literature-evidence knowledge base for multiple-myeloma therapy."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def with_kb(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--kb", nargs="+", metavar="PATH", help="curated files to use instead of the shipped ones"
+        )
+        p.add_argument(
+            "--location", default=None, help="where the graph lives: memory (default) or oxigraph:DIR"
+        )
+
+    p = sub.add_parser("validate", help="validate the shipped knowledge base or the given files")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("export", help="write the whole graph, ontology included")
+    p.add_argument("--format", choices=list(RDF_FORMATS), default="turtle")
+    p.add_argument("--out", metavar="FILE")
+    with_kb(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("provenance", help="provenance checks")
+    prov = p.add_subparsers(dest="provenance_command", required=True, parser_class=_Parser)
+    c = prov.add_parser("check", help="check every quote selector citing a source text against it")
+    c.add_argument("--source", required=True, metavar="FILE")
+    with_kb(c)
+    c.set_defaults(func=cmd_provenance_check)
+
+    p = sub.add_parser("lint", help="check (or --fix) canonical formatting of the curated files")
+    p.add_argument("--fix", action="store_true")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("query", help="run a SPARQL query (a .rq file or the query text)")
+    p.add_argument("query", metavar="FILE.rq|SPARQL")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    with_kb(p)
+    p.set_defaults(func=cmd_query)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except LoadFailed as exc:
+        for error in exc.errors:
+            print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (LocationError, ValueError, OSError) as exc:
+        print(f"mmkb: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

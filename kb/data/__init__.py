@@ -1,0 +1,1 @@
+"""The curated evidence, one Turtle file per study or bibliography."""

@@ -1,0 +1,1 @@
+"""Bibliographic records and citation links."""

@@ -1,0 +1,1 @@
+"""Curated studies: one Turtle file per study."""

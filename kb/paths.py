@@ -1,0 +1,33 @@
+"""Every path mmkb reads, spelled once."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ONTOLOGY_DIR = Path(str(files("kb.ontology")))
+VOCABULARY_FILE = ONTOLOGY_DIR / "mmkb.ttl"
+CONCEPTS_FILE = ONTOLOGY_DIR / "concepts.ttl"
+SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
+ONTOLOGY_FILES = (VOCABULARY_FILE, CONCEPTS_FILE)
+
+DATA_DIR = PACKAGE_DIR / "data"
+STUDIES_DIR = DATA_DIR / "studies"
+PUBLICATIONS_DIR = DATA_DIR / "publications"
+
+QUERIES_DIR = PACKAGE_DIR / "queries"
+CHECKS_DIR = QUERIES_DIR / "checks"
+
+
+def curated_files() -> list[Path]:
+    """The shipped curated Turtle files, in a stable order."""
+    return sorted(DATA_DIR.rglob("*.ttl"))
+
+
+def display_path(path: Path) -> str:
+    """A path as users should read it: relative to the package's parent when inside it."""
+    try:
+        return str(path.resolve().relative_to(PACKAGE_DIR.parent))
+    except ValueError:
+        return str(path)

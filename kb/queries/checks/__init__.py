@@ -1,0 +1,1 @@
+"""Integrity rules as SPARQL violation queries: zero rows means the rule holds."""

@@ -1,0 +1,142 @@
+"""Where the graph lives, chosen by one location string; everything above asks SPARQL through it.
+
+Locations:
+  memory            the shipped curated files (or the given files) loaded into an in-memory Oxigraph store
+  oxigraph:DIR      an on-disk Oxigraph store in DIR (created and filled when empty)
+
+Queries go through rdflib's API to the oxrdflib store, so Oxigraph's engine evaluates them; a query
+that rdflib would answer with its own (slow) engine is refused instead of silently falling back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.query import Result
+from rdflib.term import Identifier
+
+from kb.namespaces import PREFIXES
+from kb.sparql import bind
+
+LOCATION_SCHEMES = ("memory", "oxigraph:DIR")
+
+
+class LocationError(ValueError):
+    """A location string that names no supported back-end."""
+
+
+class QueryEngineError(RuntimeError):
+    """A query that Oxigraph could not take, so it would have run on rdflib's own engine."""
+
+
+@dataclass(frozen=True)
+class Location:
+    kind: str
+    path: Path | None = None
+
+    @classmethod
+    def parse(cls, text: str | None) -> Location:
+        if text in (None, "", "memory"):
+            return cls("memory")
+        assert text is not None
+        if text.startswith("oxigraph:"):
+            rest = text[len("oxigraph:") :]
+            if not rest:
+                raise LocationError("location 'oxigraph:' needs a directory, e.g. oxigraph:./mmkb-store")
+            return cls("oxigraph", Path(rest))
+        raise LocationError(f"unknown location {text!r}; valid: {', '.join(LOCATION_SCHEMES)}")
+
+
+class GraphStore:
+    """An rdflib Dataset on an Oxigraph store, one named graph per source file; queries see their union."""
+
+    def __init__(self, location: Location | None = None) -> None:
+        self.location = location or Location("memory")
+        if self.location.kind == "oxigraph":
+            assert self.location.path is not None
+            inner = ox.Store(str(self.location.path))
+        else:
+            inner = ox.Store()
+        self.oxigraph = inner
+        self.dataset = Dataset(store="Oxigraph", default_union=True)
+        # Hand the pyoxigraph store to oxrdflib before any operation, as its open() would.
+        self.dataset.store._store = inner
+        for prefix, iri in PREFIXES.items():
+            self.dataset.bind(prefix, iri)
+
+    # ------------------------------------------------------------------ writing
+    def parse_file(self, path: Path, graph: str, rdf_format: str = "ox-turtle") -> None:
+        """Parse one file into the named graph `graph`; raises SyntaxError with line and column."""
+        target = self.dataset.graph(URIRef(graph))
+        target.parse(str(path), format=rdf_format)
+
+    def add_graph(self, graph: str, triples: Graph) -> None:
+        target = self.dataset.graph(URIRef(graph))
+        target += triples
+
+    def clear_graph(self, graph: str) -> None:
+        self.dataset.remove_graph(self.dataset.graph(URIRef(graph)))
+
+    # ------------------------------------------------------------------ reading
+    def graph_names(self) -> list[str]:
+        return sorted(
+            str(g.identifier)
+            for g in self.dataset.contexts()
+            if isinstance(g.identifier, URIRef) and not str(g.identifier).startswith("urn:x-rdflib:")
+        )
+
+    def __len__(self) -> int:
+        return len(self.oxigraph)
+
+    def query(
+        self, text: str, bindings: Mapping[str, Identifier | Sequence[Identifier]] | None = None
+    ) -> Result:
+        """Run SPARQL on Oxigraph's engine; `bindings` become a VALUES block at the top of WHERE."""
+        store = self.dataset.store
+        try:
+            return store.query(bind(text, bindings or {}), dict(PREFIXES), {}, "__UNION__")
+        except NotImplementedError as exc:  # rdflib would fall back to its own engine here
+            raise QueryEngineError(f"query not supported by the Oxigraph engine: {exc}") from exc
+
+    def select(
+        self, text: str, bindings: Mapping[str, Identifier | Sequence[Identifier]] | None = None
+    ) -> list[dict[str, Identifier]]:
+        """SELECT rows as dicts from variable name to term (unbound variables absent)."""
+        result = self.query(text, bindings)
+        names = [str(v) for v in result.vars or []]
+        return [{n: row[i] for i, n in enumerate(names) if row[i] is not None} for row in result]
+
+    def ask(self, text: str, bindings: Mapping[str, Identifier | Sequence[Identifier]] | None = None) -> bool:
+        return bool(self.query(text, bindings).askAnswer)
+
+    def quads(self) -> Iterator[tuple[Identifier, Identifier, Identifier, Identifier]]:
+        for s, p, o, g in self.dataset.quads((None, None, None, None)):
+            yield s, p, o, g.identifier if isinstance(g, Graph) else g
+
+    def union_graph(self) -> Graph:
+        """A plain in-memory rdflib copy of all triples (for tools that walk triples, like pyshacl)."""
+        copy = Graph()
+        for prefix, iri in PREFIXES.items():
+            copy.bind(prefix, iri)
+        for s, p, o, _ in self.quads():
+            copy.add((s, p, o))
+        return copy
+
+
+def literal_number(term: Identifier | None) -> float | None:
+    """The numeric value of a literal, or None for IRIs (typed unknowns) and absent values."""
+    if isinstance(term, Literal):
+        value = term.toPython()
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int | float):
+            return float(value)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+    return None

@@ -1,0 +1,138 @@
+"""Validation: SHACL shapes, structural rules and load errors, reported as (file, record, rule, message)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyshacl import validate as shacl_validate
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import RDF
+from rdflib.term import Identifier
+
+from kb.conflicts import Finding
+from kb.knowledge_base import KnowledgeBase
+from kb.load import LoadError, load
+from kb.namespaces import SH
+from kb.paths import SHAPES_FILE
+from kb.queries import query_text
+
+
+@dataclass(frozen=True)
+class Violation:
+    file: str
+    record: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.record}: {self.rule}: {self.message}"
+
+
+@dataclass
+class Report:
+    violations: list[Violation] = field(default_factory=list)
+    load_errors: list[LoadError] = field(default_factory=list)
+    conflicts: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.violations and not self.load_errors
+
+    def lines(self) -> list[str]:
+        out = [f"error: {e}" for e in self.load_errors]
+        out += [f"error: {v}" for v in self.violations]
+        out += [
+            f"warning: conflict {f.iri} ({str(f.rule).rsplit('#', 1)[1]}): {f.message}"
+            for f in self.conflicts
+        ]
+        return out
+
+
+def _shapes() -> Graph:
+    return Graph().parse(SHAPES_FILE, format="turtle")
+
+
+def _owner(graph: Graph, node: Identifier) -> Identifier:
+    """The nearest IRI that refers to a blank node (a claim owns its evidence and selectors)."""
+    seen = set()
+    while isinstance(node, BNode) and node not in seen:
+        seen.add(node)
+        parent = next(graph.subjects(None, node), None)
+        if parent is None:
+            break
+        node = parent
+    return node
+
+
+def shacl_violations(kb: KnowledgeBase, files_by_subject: dict[Identifier, str]) -> list[Violation]:
+    data = kb.store.union_graph()
+    conforms, results, _ = shacl_validate(
+        data, shacl_graph=_shapes(), inference="none", advanced=True, allow_warnings=True
+    )
+    if conforms:
+        return []
+    found = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(result, SH.focusNode)
+        message = results.value(result, SH.resultMessage)
+        shape = results.value(result, SH.sourceShape)
+        owner = _owner(data, focus)
+        rule = _shape_name(results, shape)
+        value = results.value(result, SH.value)
+        text = str(message) + (
+            f" (value: {value})" if value is not None and not isinstance(value, BNode) else ""
+        )
+        found.append(Violation(files_by_subject.get(owner, "(unknown file)"), str(owner), rule, text))
+    return sorted(set(found), key=lambda v: (v.file, v.record, v.rule, v.message))
+
+
+def _shape_name(results: Graph, shape: Identifier | None) -> str:
+    """A shape's name; a property shape (a blank node) is named by its node shape and path."""
+    if isinstance(shape, URIRef):
+        return str(shape).rsplit("#", 1)[-1]
+    return "shape"
+
+
+def structural_violations(kb: KnowledgeBase, files_by_subject: dict[Identifier, str]) -> list[Violation]:
+    found = []
+    for row in kb.select(query_text("checks/undeclared-term-violation")):
+        found.append(
+            Violation(
+                kb.loaded.file_of_graph(str(row["graph"])),
+                str(row["record"]),
+                "undeclared-term",
+                f"{row['term']} is not declared in the ontology; use a declared term or add it to ontology/.",
+            )
+        )
+    for row in kb.select(query_text("checks/duplicate-record-violation")):
+        files = ", ".join(kb.loaded.file_of_graph(g) for g in str(row["graphs"]).split())
+        found.append(
+            Violation(
+                files_by_subject.get(row["record"], files),
+                str(row["record"]),
+                "duplicate-record",
+                f"the record is defined in several files ({files}); define it once, refer to it elsewhere.",
+            )
+        )
+    return found
+
+
+def subject_files(kb: KnowledgeBase) -> dict[Identifier, str]:
+    """The file that types each subject (the first, for a record defined twice)."""
+    owners: dict[Identifier, str] = {}
+    for s, p, _o, g in kb.store.quads():
+        if p == RDF.type and isinstance(g, URIRef) and s not in owners:
+            owners[s] = kb.loaded.file_of_graph(str(g))
+    return owners
+
+
+def validate(paths: list | None = None) -> Report:
+    """Validate the shipped knowledge base, or the files `paths` together with the ontology."""
+    loaded = load(paths)
+    report = Report(load_errors=list(loaded.errors), files=[loaded.file_of_graph(g) for g in loaded.files])
+    kb = KnowledgeBase(loaded)
+    owners = subject_files(kb)
+    report.violations = shacl_violations(kb, owners) + structural_violations(kb, owners)
+    report.conflicts = kb.conflicts
+    return report

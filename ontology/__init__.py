@@ -1,0 +1,1 @@
+"""The mmkb ontology: vocabulary, concept schemes and SHACL shapes (Turtle files)."""
