@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Identifier
@@ -12,9 +11,8 @@ from rdflib.term import Identifier
 from kb.conflicts import Finding
 from kb.knowledge_base import KnowledgeBase
 from kb.load import LoadError, load
-from kb.namespaces import SH
-from kb.paths import SHAPES_FILE
 from kb.queries import query_text
+from kb.shacl import validate_shapes
 
 
 @dataclass(frozen=True)
@@ -49,10 +47,6 @@ class Report:
         return out
 
 
-def _shapes() -> Graph:
-    return Graph().parse(SHAPES_FILE, format="turtle")
-
-
 def _owner(graph: Graph, node: Identifier) -> Identifier:
     """The nearest IRI that refers to a blank node (a claim owns its evidence and selectors)."""
     seen = set()
@@ -67,31 +61,15 @@ def _owner(graph: Graph, node: Identifier) -> Identifier:
 
 def shacl_violations(kb: KnowledgeBase, files_by_subject: dict[Identifier, str]) -> list[Violation]:
     data = kb.store.union_graph()
-    conforms, results, _ = shacl_validate(
-        data, shacl_graph=_shapes(), inference="none", advanced=True, allow_warnings=True
-    )
-    if conforms:
-        return []
     found = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
-        focus = results.value(result, SH.focusNode)
-        message = results.value(result, SH.resultMessage)
-        shape = results.value(result, SH.sourceShape)
-        owner = _owner(data, focus)
-        rule = _shape_name(results, shape)
-        value = results.value(result, SH.value)
-        text = str(message) + (
+    for result in validate_shapes(kb.store, data):
+        owner = _owner(data, result.focus)
+        value = result.value
+        text = result.message + (
             f" (value: {value})" if value is not None and not isinstance(value, BNode) else ""
         )
-        found.append(Violation(files_by_subject.get(owner, "(unknown file)"), str(owner), rule, text))
+        found.append(Violation(files_by_subject.get(owner, "(unknown file)"), str(owner), result.shape, text))
     return sorted(set(found), key=lambda v: (v.file, v.record, v.rule, v.message))
-
-
-def _shape_name(results: Graph, shape: Identifier | None) -> str:
-    """A shape's name; a property shape (a blank node) is named by its node shape and path."""
-    if isinstance(shape, URIRef):
-        return str(shape).rsplit("#", 1)[-1]
-    return "shape"
 
 
 def structural_violations(kb: KnowledgeBase, files_by_subject: dict[Identifier, str]) -> list[Violation]:
