@@ -1,0 +1,27 @@
+"""Shared fixtures: the shipped knowledge base, its validation report, and the source texts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.knowledge_base import KnowledgeBase
+from kb.validate import Report, validate
+
+TESTS_DIR = Path(__file__).resolve().parent
+FIXTURES = TESTS_DIR / "fixtures"
+# The shared source texts sit beside a checkout: <repo>/../shared/sources.
+SHARED_SOURCES = TESTS_DIR.parent.parent / "shared" / "sources"
+LETTER_FILE = "000_2be15b03738635b5.txt"
+DIGEST_FILE = "primary-reports.md"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.open()
+
+
+@pytest.fixture(scope="session")
+def report() -> Report:
+    return validate()
