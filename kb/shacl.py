@@ -14,7 +14,6 @@ from functools import cache
 
 from pyshacl import validate as pyshacl_validate
 from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import RDF
 from rdflib.term import Identifier
 
 from kb.namespaces import SH
@@ -85,7 +84,7 @@ def core_results(data: Graph) -> list[ShapeResult]:
     if not isinstance(report, Graph):
         raise RuntimeError(f"SHACL validation failed to run: {text}")
     results = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    for result in report.objects(None, SH.result):  # top-level results; nested sh:detail ones are causes
         results.append(
             ShapeResult(
                 report.value(result, SH.focusNode),

@@ -18,6 +18,17 @@ DIGEST_FILE = "primary-reports.md"
 
 
 @pytest.fixture(scope="session")
+def sources() -> dict[str, Path]:
+    """Paths of the shared source texts and the offline fixtures."""
+    return {
+        "shared": SHARED_SOURCES,
+        "letter": SHARED_SOURCES / LETTER_FILE,
+        "digest": SHARED_SOURCES / DIGEST_FILE,
+        "excerpt": FIXTURES / "sources" / "letter-excerpt.txt",
+    }
+
+
+@pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return KnowledgeBase.open()
 

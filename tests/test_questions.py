@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from kb.namespaces import ID, MM
 
 
@@ -34,7 +36,8 @@ def test_letter_states_five_of_six_with_its_quote(kb):
     rows = kb.select("""
         SELECT ?n ?d ?exact WHERE {
           ?m a mm:Proportion ; mm:about id:athens-all ; mm:measures mm:Response ;
-             mm:responseThreshold mm:MR ; mm:numerator ?n ; mm:denominator ?d ; mm:source id:pub-letter-athens ;
+             mm:responseThreshold mm:MR ; mm:numerator ?n ; mm:denominator ?d ;
+             mm:source id:pub-letter-athens ;
              mm:evidence/oa:hasSelector/oa:exact ?exact .
         }""")
     assert [(int(r["n"]), int(r["d"])) for r in rows] == [(5, 6)]
@@ -71,7 +74,8 @@ def test_pooled_median_pfs_with_source(kb):
         }""")
     by_source = {r["source"]: r for r in rows}
     primary = by_source[ID["pub-usmani-2016"]]
-    assert [primary[k].toPython() for k in ("median", "lo", "hi")] == [4.0, 2.8, 5.6]
+    expected = [Decimal(v) for v in ("4.0", "2.8", "5.6")]
+    assert [primary[k].toPython() for k in ("median", "lo", "hi")] == expected
     assert primary["verification"] == MM.ReadInPublicCopy
     assert by_source[ID["pub-letter-athens"]]["median"].toPython() == 4.0
 
@@ -133,9 +137,8 @@ def test_pollux_hazard_ratio_names_its_comparator(kb):
              mm:estimate ?hr ; mm:ciLow ?lo ; mm:ciHigh ?hi ; mm:pValueBelow ?p ;
              mm:atDataCut id:pollux-cut-primary ; mm:source id:pub-dimopoulos-2016 .
         }""")
-    assert [
-        (r["hr"].toPython(), r["lo"].toPython(), r["hi"].toPython(), r["p"].toPython()) for r in rows
-    ] == [(0.37, 0.27, 0.52, 0.001)]
+    values = [tuple(r[k].toPython() for k in ("hr", "lo", "hi", "p")) for r in rows]
+    assert values == [tuple(Decimal(v) for v in ("0.37", "0.27", "0.52", "0.001"))]
 
 
 def test_pooled_orr_count_is_reconstructed_not_curated(kb):

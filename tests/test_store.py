@@ -9,7 +9,7 @@ from rdflib.plugins.sparql import prepareQuery
 
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import MM
-from kb.paths import curated_files
+from kb.paths import QUERIES_DIR, curated_files
 from kb.queries import check_names, query_text
 from kb.store import GraphStore, Location, LocationError
 
@@ -37,7 +37,7 @@ def test_guard_catches_a_fallback(kb, no_rdflib_engine):
 
 
 def test_every_library_query_runs_on_oxigraph(kb, no_rdflib_engine):
-    names = [p.stem for p in __import__("kb.paths").paths.QUERIES_DIR.glob("*.rq")] + check_names()
+    names = [p.stem for p in QUERIES_DIR.glob("*.rq")] + check_names()
     assert len(names) >= 10
     for name in names:
         kb.store.query(query_text(name))
@@ -62,7 +62,7 @@ def test_location_strings(text, kind):
 
 @pytest.mark.parametrize("text", ["sparql:http://example.org/sparql", "oxigraph:", "postgres://x"])
 def test_unknown_location_lists_the_valid_ones(text):
-    with pytest.raises(LocationError, match="memory|directory"):
+    with pytest.raises(LocationError, match=r"memory|directory"):
         Location.parse(text)
 
 

@@ -1,0 +1,127 @@
+"""The mmkb command line: exit codes, one line per problem, and outputs that parse back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset
+
+from kb.cli import main
+from kb.paths import DATA_DIR, PUBLICATIONS_DIR, STUDIES_DIR
+
+BASE = [DATA_DIR / "agents.ttl", PUBLICATIONS_DIR / "bibliography.ttl"]
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_shipped_kb_is_valid_and_lists_conflicts_as_warnings(capsys):
+    code, out, err = run(capsys, "validate")
+    assert code == 0
+    assert "valid: 12 files, 0 errors" in err
+    warnings = [line for line in out.splitlines() if line.startswith("warning: conflict")]
+    assert len(warnings) == 10
+    assert not any(line.startswith("error:") for line in out.splitlines())
+
+
+def test_validate_names_file_record_rule_and_problem(tmp_path, capsys):
+    study = tmp_path / "broken-study.ttl"
+    text = (STUDIES_DIR / "baertsch-2017.ttl").read_text()
+    study.write_text(text.replace('mm:patientLabel "Patient 1" ;', ""))
+    code, out, _ = run(capsys, "validate", *map(str, BASE), str(study))
+    assert code == 1
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: {study}: https://w3id.org/mmkb/id/baertsch-p1: PatientShape: "
+        "A patient must carry the source's label (mm:patientLabel)."
+    ]
+
+
+def test_validate_reports_malformed_turtle_with_line_and_column(tmp_path, capsys):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix id: <https://w3id.org/mmkb/id/> .\n\nid:a id:b id:c id:d .\n")
+    code, out, _ = run(capsys, "validate", str(bad))
+    assert code == 1
+    (line,) = [x for x in out.splitlines() if x.startswith("error:")]
+    assert line.startswith(f"error: {bad}:3:") and "syntax error" in line
+
+
+@pytest.mark.parametrize(("fmt", "parser"), [("turtle", "turtle"), ("ntriples", "nt"), ("jsonld", "json-ld")])
+def test_export_parses_back_to_the_whole_graph(kb, tmp_path, capsys, fmt, parser):
+    out = tmp_path / f"kb.{fmt}"
+    code, _, _ = run(capsys, "export", "--format", fmt, "--out", str(out))
+    assert code == 0
+    parsed = Dataset().parse(out, format=parser)
+    triples = {(s, p, o) for s, p, o, _ in parsed.quads((None, None, None, None))}
+    expected = {(s, p, o) for s, p, o, _ in kb.store.quads()}
+    assert len(triples) == len(expected) > 5000
+    # ontology, curated data and findings are all there
+    subjects = {str(s) for s, _, _ in triples}
+    for record in ("vocab#Proportion", "id/athens-p1", "id/conflict-SourcesDisagree"):
+        assert any(s.endswith(record) or record in s for s in subjects)
+
+
+def test_export_trig_keeps_one_graph_per_file(tmp_path, capsys):
+    out = tmp_path / "kb.trig"
+    assert run(capsys, "export", "--format", "trig", "--out", str(out))[0] == 0
+    names = {str(g.identifier) for g in Dataset().parse(out, format="trig").graphs()}
+    assert "https://w3id.org/mmkb/graph/data/studies/sirius.ttl" in names
+    assert "https://w3id.org/mmkb/graph/ontology/mmkb.ttl" in names
+    assert "https://w3id.org/mmkb/graph/inferred" in names
+
+
+def test_export_wrong_format_is_a_one_line_error(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["export", "--format", "yaml"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "turtle" in err and "jsonld" in err
+
+
+def test_provenance_check_lists_each_mismatch(tmp_path, capsys, sources):
+    source = tmp_path / sources["letter"].name
+    if sources["letter"].is_file():
+        text = sources["letter"].read_text()
+        code, _, err = run(capsys, "provenance", "check", "--source", str(sources["letter"]))
+        assert code == 0 and "0 mismatches" in err
+    else:
+        text = sources["excerpt"].read_text()
+    # Damage one quoted sentence: exactly the selectors quoting it must be listed.
+    source.write_text(text.replace("5 out of 6 patients", "five of six patients"))
+    code, out, err = run(capsys, "provenance", "check", "--source", str(source))
+    assert code == 1
+    assert any("athens-agg-mr-or-better" in line and "does not occur" in line for line in out.splitlines())
+
+
+def test_lint_reports_non_canonical_file_with_the_fix_command(tmp_path, capsys):
+    copy = tmp_path / "gen501.ttl"
+    shutil.copy(STUDIES_DIR / "gen501.ttl", copy)
+    assert run(capsys, "lint", str(copy))[0] == 0
+    copy.write_text("# a comment\n" + copy.read_text())
+    code, out, _ = run(capsys, "lint", str(copy))
+    assert code == 1 and "mmkb lint --fix" in out
+    assert run(capsys, "lint", "--fix", str(copy))[0] == 0
+    assert run(capsys, "lint", str(copy))[0] == 0
+
+
+def test_query_text_as_csv_and_json(capsys):
+    query = "SELECT ?n WHERE { id:athens-agg-mr-or-better mm:numerator ?n }"
+    code, out, _ = run(capsys, "query", query, "--format", "csv")
+    assert code == 0 and out == "n\n5\n"
+    code, out, _ = run(capsys, "query", query, "--format", "json")
+    assert json.loads(out) == [{"n": "5"}]
+
+
+def test_console_script_is_installed():
+    script = Path(sys.executable).parent / "mmkb"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "validate" in result.stdout
