@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rdflib import Literal
-from rdflib.term import Identifier
+from rdflib.term import Node
 
 from kb.export import RDF_FORMATS, export
 from kb.knowledge_base import KnowledgeBase, LoadFailed
 from kb.lint import FIX_COMMAND, lint
 from kb.paths import curated_files, display_path
 from kb.provenance import check_source
-from kb.store import LocationError
+from kb.store import LocationError, result_rows
 from kb.validate import validate
 
 
@@ -93,14 +93,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     text = Path(args.query).read_text(encoding="utf-8") if args.query.endswith(".rq") else args.query
     result = _open_kb(args).query(text)
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
+    if result.type in ("CONSTRUCT", "DESCRIBE") and result.graph is not None:
         sys.stdout.write(result.graph.serialize(format="turtle"))
         return 0
     if result.type == "ASK":
         print("true" if result.askAnswer else "false")
         return 0
     names = [str(v) for v in result.vars or []]
-    rows = [[_cell(row[i]) for i in range(len(names))] for row in result]
+    rows = [[_cell(row.get(n)) for n in names] for row in result_rows(result)]
     if args.format == "json":
         print(json.dumps([dict(zip(names, r, strict=True)) for r in rows], indent=2, ensure_ascii=False))
     elif args.format == "csv":
@@ -114,7 +114,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cell(term: Identifier | None) -> str:
+def _cell(term: Node | None) -> str:
     if term is None:
         return ""
     if isinstance(term, Literal):

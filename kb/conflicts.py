@@ -14,17 +14,17 @@ from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
-from rdflib.term import Identifier
+from rdflib.term import Node
 
 from kb.namespaces import ID, MM
 from kb.queries import query_text
-from kb.store import GraphStore
+from kb.store import GraphStore, as_bool, as_int
 
 
 @dataclass(frozen=True)
 class Finding:
     rule: URIRef
-    involves: tuple[URIRef, ...]
+    involves: tuple[Node, ...]
     message: str
 
     @property
@@ -55,7 +55,7 @@ def sparql_findings(store: GraphStore) -> list[Finding]:
 # ---------------------------------------------------------------- patient records vs aggregate statements
 
 
-def _label(store: GraphStore, iri: Identifier) -> str:
+def _label(store: GraphStore, iri: Node) -> str:
     rows = store.select("SELECT ?l WHERE { ?x rdfs:label|skos:prefLabel|skos:notation ?l }", {"x": iri})
     return str(rows[0]["l"]) if rows else str(iri).rsplit("/", 1)[-1]
 
@@ -68,25 +68,27 @@ def patient_vs_aggregate(store: GraphStore) -> list[Finding]:
     a drug set): known yes, known no, unknown. The aggregate conflicts when its numerator lies outside
     [known yes, known yes + unknown].
     """
-    regimens: dict[Identifier, set[Identifier]] = defaultdict(set)
+    regimens: dict[Node, set[Node]] = defaultdict(set)
     for row in store.select(query_text("cohort-regimens")):
         regimens[row["cohort"]].add(row["regimen"])
-    drug_sets: dict[Identifier, list[tuple[Identifier, bool]]] = defaultdict(list)
+    drug_sets: dict[Node, list[tuple[Node, bool]]] = defaultdict(list)
     for row in store.select(query_text("drug-set-members")):
-        drug_sets[row["drugSet"]].append((row["member"], bool(row["isDrug"].toPython())))
+        drug_sets[row["drugSet"]].append((row["member"], as_bool(row["isDrug"]) is True))
     responses = defaultdict(list)
     for row in store.select(query_text("patient-responses")):
         responses[(row["cohort"], row["source"])].append(row)
     refractoriness = defaultdict(list)
     for row in store.select(query_text("patient-refractoriness")):
         refractoriness[(row["cohort"], row["source"])].append(row)
-    ranks = {row["c"]: int(row["r"]) for row in store.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")}
+    ranks = {
+        row["c"]: as_int(row["r"]) for row in store.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")
+    }
 
     findings = []
     for agg in store.select(query_text("aggregate-proportions")):
         key = (agg["cohort"], agg["source"])
-        verdicts: dict[Identifier, bool | None] = {}
-        evidence: list[URIRef] = []
+        verdicts: dict[Node, bool | None] = {}
+        evidence: list[Node] = []
         if agg["endpoint"] == MM.Response and ("threshold" in agg or "category" in agg):
             wanted = {agg["regimen"]} if "regimen" in agg else regimens[agg["cohort"]]
             for row in responses[key]:
@@ -105,11 +107,10 @@ def patient_vs_aggregate(store: GraphStore) -> list[Finding]:
             if not members or not all(is_drug for _, is_drug in members):
                 continue  # class-level sets ("a PI") are not checked against drug-level records
             wanted_drugs = {m for m, _ in members}
-            per_patient: dict[Identifier, dict[Identifier, bool | None]] = defaultdict(dict)
+            per_patient: dict[Node, dict[Node, bool | None]] = defaultdict(dict)
             for row in refractoriness[key]:
                 if row["drug"] in wanted_drugs:
-                    value = row["refractory"].toPython() if isinstance(row["refractory"], Literal) else None
-                    per_patient[row["patient"]][row["drug"]] = value if isinstance(value, bool) else None
+                    per_patient[row["patient"]][row["drug"]] = as_bool(row["refractory"])
                     evidence.append(row["record"])
             for patient, by_drug in per_patient.items():
                 values = [by_drug.get(d) for d in wanted_drugs]
@@ -120,7 +121,7 @@ def patient_vs_aggregate(store: GraphStore) -> list[Finding]:
             continue
         yes = sum(1 for v in verdicts.values() if v is True)
         unknown = sum(1 for v in verdicts.values() if v is None)
-        stated = int(agg["numerator"])
+        stated = as_int(agg["numerator"])
         if yes <= stated <= yes + unknown:
             continue
         what = _label(
@@ -137,7 +138,9 @@ def patient_vs_aggregate(store: GraphStore) -> list[Finding]:
             f"{_label(store, agg['source'])} states {stated} of {agg['denominator']} patients of "
             f"{_label(store, agg['cohort'])} as {what}, but its patient records give {span}."
         )
-        findings.append(Finding(MM.PatientVersusAggregate, (agg["record"], *sorted(set(evidence))), message))
+        findings.append(
+            Finding(MM.PatientVersusAggregate, (agg["record"], *sorted(set(evidence), key=str)), message)
+        )
     return findings
 
 
@@ -154,22 +157,22 @@ def response_categories(store: GraphStore) -> list[Finding]:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in store.select(query_text("response-categories")):
         groups[(row["cohort"], row["source"], row.get("cut"), row.get("regimen"))].append(row)
-    top = max(int(r["r"]) for r in store.select("SELECT ?r WHERE { ?c mm:responseRank ?r }"))
+    top = max(as_int(r["r"]) for r in store.select("SELECT ?r WHERE { ?c mm:responseRank ?r }"))
     findings = []
     for (cohort, source, _cut, _regimen), rows in groups.items():
         exact = [r for r in rows if "category" in r]
         if not exact:
             continue
-        by_rank = {int(r["rank"]): int(r["count"]) for r in exact}
+        by_rank = {as_int(r["rank"]): as_int(r["count"]) for r in exact}
         for threshold in (r for r in rows if "threshold" in r):
-            t_rank, t_count = int(threshold["rank"]), int(threshold["count"])
+            t_rank, t_count = as_int(threshold["rank"]), as_int(threshold["count"])
             above = {k: v for k, v in by_rank.items() if k >= t_rank}
             if not above:
                 continue
             total = sum(above.values())
             complete = all(k in by_rank for k in range(t_rank, top + 1))
             if total > t_count or (complete and total != t_count):
-                involved = (threshold["record"], *(r["record"] for r in exact if int(r["rank"]) >= t_rank))
+                involved = (threshold["record"], *(r["record"] for r in exact if as_int(r["rank"]) >= t_rank))
                 findings.append(
                     Finding(
                         MM.CategoriesExceedCohort,
@@ -181,7 +184,7 @@ def response_categories(store: GraphStore) -> list[Finding]:
                         ),
                     )
                 )
-        denominators = {int(r["denominator"]) for r in rows if "denominator" in r}
+        denominators = {as_int(r["denominator"]) for r in rows if "denominator" in r}
         total = sum(by_rank.values())
         if denominators and total > min(denominators):
             findings.append(

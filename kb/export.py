@@ -26,13 +26,9 @@ def export(store: GraphStore, fmt: str) -> bytes:
         raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(RDF_FORMATS)}") from None
     quads = sorted(store.oxigraph.quads_for_pattern(None, None, None, None), key=str)
     if rdf_format.supports_datasets:
-        data = quads
+        output = ox.serialize(quads, format=rdf_format, prefixes=PREFIXES)
     else:
-        data = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-    prefixes = (
-        PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None
-    )
-    kwargs = {"prefixes": prefixes} if prefixes else {}
-    output = ox.serialize(data, format=rdf_format, **kwargs)
+        triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
+        output = ox.serialize(triples, format=rdf_format, prefixes=PREFIXES)
     assert output is not None
     return output

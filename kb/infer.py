@@ -10,7 +10,7 @@ from rdflib.namespace import XSD
 from kb.counts import reconstruct
 from kb.namespaces import INFERRED_GRAPH, MM
 from kb.queries import query_text
-from kb.store import GraphStore
+from kb.store import GraphStore, as_bool
 
 ORIGINS = {"derived": MM.CountDerived, "ambiguous": MM.CountAmbiguous, "inconsistent": MM.CountInconsistent}
 
@@ -31,7 +31,7 @@ def count_reconstruction(store: GraphStore) -> Graph:
                 out.add((record, MM.countOrigin, MM.CountReported))
             continue
         if isinstance(percent, Literal) and isinstance(denominator, Literal) and int(denominator) > 0:
-            hedged = bool(row.get("hedged") is not None and row["hedged"].toPython() is True)
+            hedged = as_bool(row.get("hedged")) is True
             result = reconstruct(Decimal(str(percent)), int(denominator), hedged=hedged)
             for k in result.candidates:
                 out.add((record, MM.numeratorCandidate, Literal(k, datatype=XSD.nonNegativeInteger)))

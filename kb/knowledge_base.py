@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rdflib.query import Result
-from rdflib.term import Identifier
+from rdflib.term import Node
 
 from kb.conflicts import Finding, conflicts_graph, find_conflicts
 from kb.infer import materialize
@@ -42,19 +42,17 @@ class KnowledgeBase:
             raise LoadFailed(loaded.errors)
         return cls(loaded)
 
-    def query(
-        self, text: str, bindings: Mapping[str, Identifier | Sequence[Identifier]] | None = None
-    ) -> Result:
+    def query(self, text: str, bindings: Mapping[str, Node | Sequence[Node]] | None = None) -> Result:
         return self.store.query(text, bindings)
 
     def select(
-        self, text: str, bindings: Mapping[str, Identifier | Sequence[Identifier]] | None = None
-    ) -> list[dict[str, Identifier]]:
+        self, text: str, bindings: Mapping[str, Node | Sequence[Node]] | None = None
+    ) -> list[dict[str, Node]]:
         return self.store.select(text, bindings)
 
     def ask_named(
-        self, name: str, bindings: Mapping[str, Identifier | Sequence[Identifier]] | None = None
-    ) -> list[dict[str, Identifier]]:
+        self, name: str, bindings: Mapping[str, Node | Sequence[Node]] | None = None
+    ) -> list[dict[str, Node]]:
         """Run kb/queries/<name>.rq."""
         return self.store.select(query_text(name), bindings)
 

@@ -14,7 +14,7 @@ from functools import cache
 
 from pyshacl import validate as pyshacl_validate
 from rdflib import BNode, Graph, URIRef
-from rdflib.term import Identifier
+from rdflib.term import Node
 
 from kb.namespaces import SH
 from kb.paths import SHAPES_FILE
@@ -23,10 +23,10 @@ from kb.store import GraphStore
 
 @dataclass(frozen=True)
 class ShapeResult:
-    focus: Identifier
+    focus: Node | None
     shape: str
     message: str
-    value: Identifier | None = None
+    value: Node | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def core_results(data: Graph) -> list[ShapeResult]:
     return results
 
 
-def _name(shape: Identifier | None) -> str:
+def _name(shape: Node | None) -> str:
     """A shape's local name; property shapes are blank nodes, named by the node shape's message."""
     if isinstance(shape, URIRef):
         return str(shape).rsplit("#", 1)[-1]

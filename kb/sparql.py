@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from rdflib import Literal, URIRef
-from rdflib.term import Identifier
+from rdflib.term import Node
 
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BAD_IRI = re.compile(r'[\s<>"{}|^`\\]')
@@ -20,7 +20,7 @@ class BindingError(ValueError):
     """A parameter that cannot be bound safely."""
 
 
-def term_text(term: Identifier) -> str:
+def term_text(term: Node) -> str:
     if isinstance(term, URIRef):
         if not str(term) or _BAD_IRI.search(str(term)):
             raise BindingError(f"not a valid IRI: {str(term)!r}")
@@ -84,7 +84,7 @@ def _string_end(query: str, start: int, quote: str) -> int:
     return -1
 
 
-def bind(query: str, params: Mapping[str, Identifier | Sequence[Identifier]]) -> str:
+def bind(query: str, params: Mapping[str, Node | Sequence[Node]]) -> str:
     """Return the query with a VALUES block for `params` as the first element of its WHERE group.
 
     A parameter given a sequence binds the variable to each of its values (a disjunction).
@@ -95,7 +95,7 @@ def bind(query: str, params: Mapping[str, Identifier | Sequence[Identifier]]) ->
     for name, value in params.items():
         if not _VARIABLE.match(name):
             raise BindingError(f"not a variable name: {name!r}")
-        values = [value] if isinstance(value, Identifier) else list(value)
+        values = [value] if isinstance(value, Node) else list(value)
         blocks.append(f"VALUES ?{name} {{ {' '.join(term_text(v) for v in values)} }}")
     at = where_brace(query) + 1
     return query[:at] + "\n  " + "\n  ".join(blocks) + "\n" + query[at:]

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.query import Result
-from rdflib.term import Identifier
+from rdflib.query import Result, ResultRow
+from rdflib.term import Node
 
 from kb.namespaces import PREFIXES
 from kb.sparql import bind
@@ -62,9 +63,7 @@ class GraphStore:
         else:
             inner = ox.Store()
         self.oxigraph = inner
-        self.dataset = Dataset(store="Oxigraph", default_union=True)
-        # Hand the pyoxigraph store to oxrdflib before any operation, as its open() would.
-        self.dataset.store._store = inner
+        self.dataset = Dataset(store=OxigraphStore(store=inner), default_union=True)
         for prefix, iri in PREFIXES.items():
             self.dataset.bind(prefix, iri)
 
@@ -92,9 +91,7 @@ class GraphStore:
     def __len__(self) -> int:
         return len(self.oxigraph)
 
-    def query(
-        self, text: str, bindings: Mapping[str, Identifier | Sequence[Identifier]] | None = None
-    ) -> Result:
+    def query(self, text: str, bindings: Mapping[str, Node | Sequence[Node]] | None = None) -> Result:
         """Run SPARQL on Oxigraph's engine; `bindings` become a VALUES block at the top of WHERE."""
         store = self.dataset.store
         try:
@@ -103,19 +100,16 @@ class GraphStore:
             raise QueryEngineError(f"query not supported by the Oxigraph engine: {exc}") from exc
 
     def select(
-        self, text: str, bindings: Mapping[str, Identifier | Sequence[Identifier]] | None = None
-    ) -> list[dict[str, Identifier]]:
+        self, text: str, bindings: Mapping[str, Node | Sequence[Node]] | None = None
+    ) -> list[dict[str, Node]]:
         """SELECT rows as dicts from variable name to term (unbound variables absent)."""
-        result = self.query(text, bindings)
-        names = [str(v) for v in result.vars or []]
-        return [{n: row[i] for i, n in enumerate(names) if row[i] is not None} for row in result]
+        return result_rows(self.query(text, bindings))
 
-    def ask(self, text: str, bindings: Mapping[str, Identifier | Sequence[Identifier]] | None = None) -> bool:
+    def ask(self, text: str, bindings: Mapping[str, Node | Sequence[Node]] | None = None) -> bool:
         return bool(self.query(text, bindings).askAnswer)
 
-    def quads(self) -> Iterator[tuple[Identifier, Identifier, Identifier, Identifier]]:
-        for s, p, o, g in self.dataset.quads((None, None, None, None)):
-            yield s, p, o, g.identifier if isinstance(g, Graph) else g
+    def quads(self) -> Iterator[tuple[Node, Node, Node, Node | None]]:
+        yield from self.dataset.quads((None, None, None, None))
 
     def union_graph(self) -> Graph:
         """A plain in-memory rdflib copy of all triples (for tools that walk triples, like pyshacl)."""
@@ -127,7 +121,30 @@ class GraphStore:
         return copy
 
 
-def literal_number(term: Identifier | None) -> float | None:
+def result_rows(result: Result) -> list[dict[str, Node]]:
+    """SELECT solutions as dicts from variable name to term (unbound variables absent)."""
+    names = [str(v) for v in result.vars or []]
+    rows: list[dict[str, Node]] = []
+    for row in result:
+        assert isinstance(row, ResultRow)
+        rows.append({n: row[i] for i, n in enumerate(names) if row[i] is not None})
+    return rows
+
+
+def as_int(term: Node) -> int:
+    """The integer value of a literal; anything else (a typed unknown) is an error."""
+    if isinstance(term, Literal):
+        return int(term.toPython())
+    raise ValueError(f"not a number: {term}")
+
+
+def as_bool(term: Node | None) -> bool | None:
+    """The value of a boolean literal, or None for anything else."""
+    value = term.toPython() if isinstance(term, Literal) else None
+    return value if isinstance(value, bool) else None
+
+
+def literal_number(term: Node | None) -> float | None:
     """The numeric value of a literal, or None for IRIs (typed unknowns) and absent values."""
     if isinstance(term, Literal):
         value = term.toPython()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
-from rdflib.term import Identifier
+from rdflib.term import Node
 
 from kb.conflicts import Finding
 from kb.knowledge_base import KnowledgeBase
@@ -47,7 +47,7 @@ class Report:
         return out
 
 
-def _owner(graph: Graph, node: Identifier) -> Identifier:
+def _owner(graph: Graph, node: Node) -> Node:
     """The nearest IRI that refers to a blank node (a claim owns its evidence and selectors)."""
     seen = set()
     while isinstance(node, BNode) and node not in seen:
@@ -59,11 +59,11 @@ def _owner(graph: Graph, node: Identifier) -> Identifier:
     return node
 
 
-def shacl_violations(kb: KnowledgeBase, files_by_subject: dict[Identifier, str]) -> list[Violation]:
+def shacl_violations(kb: KnowledgeBase, files_by_subject: dict[Node, str]) -> list[Violation]:
     data = kb.store.union_graph()
     found = []
     for result in validate_shapes(kb.store, data):
-        owner = _owner(data, result.focus)
+        owner: Node = _owner(data, result.focus) if result.focus is not None else URIRef("urn:mmkb:no-focus")
         value = result.value
         text = result.message + (
             f" (value: {value})" if value is not None and not isinstance(value, BNode) else ""
@@ -72,7 +72,7 @@ def shacl_violations(kb: KnowledgeBase, files_by_subject: dict[Identifier, str])
     return sorted(set(found), key=lambda v: (v.file, v.record, v.rule, v.message))
 
 
-def structural_violations(kb: KnowledgeBase, files_by_subject: dict[Identifier, str]) -> list[Violation]:
+def structural_violations(kb: KnowledgeBase, files_by_subject: dict[Node, str]) -> list[Violation]:
     found = []
     for row in kb.select(query_text("checks/undeclared-term-violation")):
         found.append(
@@ -96,9 +96,9 @@ def structural_violations(kb: KnowledgeBase, files_by_subject: dict[Identifier, 
     return found
 
 
-def subject_files(kb: KnowledgeBase) -> dict[Identifier, str]:
+def subject_files(kb: KnowledgeBase) -> dict[Node, str]:
     """The file that types each subject (the first, for a record defined twice)."""
-    owners: dict[Identifier, str] = {}
+    owners: dict[Node, str] = {}
     for s, p, _o, g in kb.store.quads():
         if p == RDF.type and isinstance(g, URIRef) and s not in owners:
             owners[s] = kb.loaded.file_of_graph(str(g))
