@@ -13,7 +13,8 @@ from kb.infer import materialize
 from kb.load import Loaded, LoadError, load
 from kb.namespaces import INFERRED_GRAPH
 from kb.queries import query_text
-from kb.store import GraphStore
+from kb.refractory import RefractoryCategories
+from kb.store import GraphStore, as_bool
 
 
 class LoadFailed(Exception):
@@ -33,6 +34,7 @@ class KnowledgeBase:
         materialize(self.store)
         self.conflicts: list[Finding] = find_conflicts(self.store)
         self.store.add_graph(INFERRED_GRAPH, conflicts_graph(self.conflicts))
+        self.categories = RefractoryCategories(self.store)
 
     @classmethod
     def open(cls, paths: Sequence[Path] | None = None, *, location: str | None = None) -> KnowledgeBase:
@@ -55,6 +57,17 @@ class KnowledgeBase:
     ) -> list[dict[str, Node]]:
         """Run kb/queries/<name>.rq."""
         return self.store.select(query_text(name), bindings)
+
+    def refractory_categories(self, patient: Node) -> dict[Node, bool | None]:
+        """Refractory categories of one patient from its refractoriness claims (unknown drugs kept open)."""
+        refractory, unknown = set(), set()
+        for row in self.ask_named("patient-refractoriness", {"patient": patient}):
+            value = as_bool(row["refractory"])
+            if value is True:
+                refractory.add(row["drug"])
+            elif value is None:
+                unknown.add(row["drug"])
+        return self.categories.classify(refractory, unknown - refractory)
 
     def __len__(self) -> int:
         return len(self.store)
