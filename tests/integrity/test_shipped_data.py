@@ -13,74 +13,22 @@ from kb.paths import curated_files, display_path
 from kb.provenance import SELECTORS_QUERY, check_text, normalize
 
 # Terms of other vocabularies the data and ontology may use (see ontology/README.md).
-EXTERNAL_TERMS = (
-    {"http://www.w3.org/1999/02/22-rdf-syntax-ns#" + t for t in ("type", "first", "rest", "Property")}
-    | {
-        "http://www.w3.org/2000/01/rdf-schema#" + t
-        for t in ("label", "comment", "domain", "range", "subClassOf", "subPropertyOf")
-    }
-    | {
-        "http://www.w3.org/2002/07/owl#" + t
-        for t in (
-            "Class",
-            "DatatypeProperty",
-            "ObjectProperty",
-            "TransitiveProperty",
-            "Ontology",
-            "versionIRI",
-            "versionInfo",
-            "imports",
-        )
-    }
-    | {
-        "http://www.w3.org/2004/02/skos/core#" + t
-        for t in ("Concept", "ConceptScheme", "broader", "definition", "inScheme", "notation", "prefLabel")
-    }
-    | {
-        "http://www.w3.org/ns/oa#" + t
-        for t in (
-            "SpecificResource",
-            "TextQuoteSelector",
-            "exact",
-            "prefix",
-            "suffix",
-            "hasSelector",
-            "hasSource",
-        )
-    }
-    | {
-        "http://www.w3.org/ns/prov#" + t
-        for t in (
-            "Agent",
-            "Activity",
-            "Entity",
-            "endedAtTime",
-            "wasAssociatedWith",
-            "wasDerivedFrom",
-            "wasGeneratedBy",
-        )
-    }
-    | {
-        "http://purl.org/dc/terms/" + t
-        for t in ("available", "creator", "description", "isPartOf", "issued", "license", "title")
-    }
-    | {
-        "http://purl.org/ontology/bibo/" + t
-        for t in (
-            "Journal",
-            "Document",
-            "AcademicArticle",
-            "authorList",
-            "contributorList",
-            "doi",
-            "issue",
-            "pageEnd",
-            "pageStart",
-            "pmid",
-            "volume",
-        )
-    }
-)
+EXTERNAL_VOCABULARY = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "type first rest Property",
+    "http://www.w3.org/2000/01/rdf-schema#": "label comment domain range subClassOf subPropertyOf",
+    "http://www.w3.org/2002/07/owl#": "Class DatatypeProperty ObjectProperty TransitiveProperty Ontology "
+    "versionIRI versionInfo imports",
+    "http://www.w3.org/2004/02/skos/core#": "Concept ConceptScheme broader definition inScheme notation "
+    "prefLabel",
+    "http://www.w3.org/ns/oa#": "SpecificResource TextQuoteSelector exact prefix suffix hasSelector "
+    "hasSource",
+    "http://www.w3.org/ns/prov#": "Agent Activity Entity endedAtTime wasAssociatedWith wasDerivedFrom "
+    "wasGeneratedBy",
+    "http://purl.org/dc/terms/": "available creator description isPartOf issued license title",
+    "http://purl.org/ontology/bibo/": "Journal Document AcademicArticle authorList contributorList doi issue "
+    "pageEnd pageStart pmid volume",
+}
+EXTERNAL_TERMS = {ns + name for ns, names in EXTERNAL_VOCABULARY.items() for name in names.split()}
 
 
 def test_shipped_knowledge_base_is_valid(report):
