@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from rdflib import Namespace
-from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD, ClosedNamespace, DefinedNamespace
+from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD, ClosedNamespace
 
 from kb.paths import ONTOLOGY_FILES
 
@@ -45,19 +45,3 @@ PREFIXES: dict[str, str] = {
     "bibo": str(BIBO),
     "owl": "http://www.w3.org/2002/07/owl#",
 }
-
-__all__ = [
-    "BIBO",
-    "DCTERMS",
-    "ID",
-    "MM",
-    "OA",
-    "PREFIXES",
-    "PROV",
-    "RDF",
-    "RDFS",
-    "SH",
-    "SKOS",
-    "XSD",
-    "DefinedNamespace",
-]

@@ -9,27 +9,9 @@ from pathlib import Path
 from rdflib import Literal
 
 from kb.knowledge_base import KnowledgeBase
+from kb.queries import query_text
 
 _SPACE = re.compile(r"\s+")
-
-SELECTORS_QUERY = """
-SELECT ?claim ?document ?kind ?exact ?prefix ?suffix ?table ?row ?column WHERE {
-  ?claim mm:evidence ?evidence .
-  ?evidence oa:hasSource ?document ; oa:hasSelector ?selector .
-  ?document mm:textFile ?file .
-  {
-    ?selector a oa:TextQuoteSelector ; oa:exact ?exact .
-    OPTIONAL { ?selector oa:prefix ?prefix }
-    OPTIONAL { ?selector oa:suffix ?suffix }
-    BIND("quote" AS ?kind)
-  } UNION {
-    ?selector a mm:TableCellSelector ; mm:table ?table ; mm:rowLabel ?row .
-    OPTIONAL { ?selector mm:columnLabel ?column }
-    BIND("table" AS ?kind)
-  }
-}
-ORDER BY ?claim ?exact ?row ?column
-"""
 
 
 def normalize(text: str) -> str:
@@ -48,7 +30,7 @@ class Mismatch:
 
 
 def check_text(text: str, rows: list[dict]) -> tuple[int, list[Mismatch]]:
-    """Check selector rows (from SELECTORS_QUERY) against `text`; return (checked, mismatches)."""
+    """Check selector rows (from quote-selectors.rq) against `text`; return (checked, mismatches)."""
     body = normalize(text)
     mismatches = []
     for row in rows:
@@ -95,5 +77,5 @@ def check_source(kb: KnowledgeBase, source_file: Path) -> tuple[int, list[Mismat
     )
     if not documents:
         return 0, []
-    rows = kb.select(SELECTORS_QUERY, {"document": [d["document"] for d in documents]})
+    rows = kb.select(query_text("quote-selectors"), {"document": [d["document"] for d in documents]})
     return check_text(source_file.read_text(encoding="utf-8"), rows)

@@ -142,18 +142,3 @@ def as_bool(term: Node | None) -> bool | None:
     """The value of a boolean literal, or None for anything else."""
     value = term.toPython() if isinstance(term, Literal) else None
     return value if isinstance(value, bool) else None
-
-
-def literal_number(term: Node | None) -> float | None:
-    """The numeric value of a literal, or None for IRIs (typed unknowns) and absent values."""
-    if isinstance(term, Literal):
-        value = term.toPython()
-        if isinstance(value, bool):
-            return None
-        if isinstance(value, int | float):
-            return float(value)
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return None
-    return None

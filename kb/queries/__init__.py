@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from kb.paths import CHECKS_DIR, QUERIES_DIR
 
@@ -20,13 +19,3 @@ def query_text(name: str) -> str:
 def check_names() -> list[str]:
     """The integrity rules, as names usable with query_text()."""
     return sorted(f"checks/{p.stem}" for p in CHECKS_DIR.glob("*-violation.rq"))
-
-
-def header(path: Path) -> str:
-    """The leading comment block of a query file, without the '#' marks."""
-    lines = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line.lstrip("#").strip())
-    return "\n".join(lines)

@@ -10,7 +10,8 @@ from rdflib import Literal, URIRef
 
 from kb.lint import FIX_COMMAND, canonical
 from kb.paths import curated_files, display_path
-from kb.provenance import SELECTORS_QUERY, check_text, normalize
+from kb.provenance import check_text, normalize
+from kb.queries import query_text
 
 # Terms of other vocabularies the data and ontology may use (see ontology/README.md).
 EXTERNAL_VOCABULARY = {
@@ -117,7 +118,9 @@ def test_leads_that_nobody_verified_are_not_recorded(kb):
 
 
 def _selector_rows(kb, document: str) -> list[dict]:
-    return kb.select(SELECTORS_QUERY, {"document": URIRef("https://w3id.org/mmkb/id/" + document)})
+    return kb.select(
+        query_text("quote-selectors"), {"document": URIRef("https://w3id.org/mmkb/id/" + document)}
+    )
 
 
 @pytest.mark.parametrize(
