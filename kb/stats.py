@@ -1,0 +1,386 @@
+"""Proportion confidence intervals, random-effects pooling on the logit scale, and the pooling gate."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from scipy import optimize, stats
+
+CI_METHODS = ("clopper-pearson", "wilson", "jeffreys")
+TAU2_METHODS = ("REML", "PM")
+COUNT_ORIGINS = ("reported", "derived", "reconstructed", "ambiguous", "inconsistent", "unknown")
+_USABLE_ORIGINS = ("reported", "derived", "reconstructed")
+
+# The continuity correction metaprop applies by default, only to studies with x = 0 or x = n.
+CONTINUITY_CORRECTION = 0.5
+MIN_STUDIES = 3
+MIN_STUDY_SIZE = 10
+_REML_TOLERANCE = 1e-12
+_REML_MAX_ITERATIONS = 10_000
+
+
+# -- confidence intervals for one proportion ---------------------------------------------------------
+
+
+def _check_proportion(x: int, n: int, level: float) -> None:
+    if isinstance(x, bool) or isinstance(n, bool) or not isinstance(x, int) or not isinstance(n, int):
+        raise TypeError(f"x and n must be integers, got x={x!r}, n={n!r}")
+    if n <= 0 or not 0 <= x <= n:
+        raise ValueError(f"need 0 <= x <= n and n > 0, got x={x}, n={n}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
+
+
+def clopper_pearson(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) interval for x/n from beta quantiles; x = 0 gives low 0, x = n high 1."""
+    _check_proportion(x, n, level)
+    alpha = 1 - level
+    low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x, n - x + 1))
+    high = 1.0 if x == n else float(stats.beta.ppf(1 - alpha / 2, x + 1, n - x))
+    return low, high
+
+
+def wilson(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for x/n, without continuity correction."""
+    _check_proportion(x, n, level)
+    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    p = x / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def jeffreys(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Jeffreys interval: beta(x + 1/2, n - x + 1/2) quantiles, with low 0 at x = 0 and high 1 at x = n."""
+    _check_proportion(x, n, level)
+    alpha = 1 - level
+    low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x + 0.5, n - x + 0.5))
+    high = 1.0 if x == n else float(stats.beta.ppf(1 - alpha / 2, x + 0.5, n - x + 0.5))
+    return low, high
+
+
+_CI_FUNCTIONS: dict[str, Callable[[int, int, float], tuple[float, float]]] = {
+    "clopper-pearson": clopper_pearson,
+    "wilson": wilson,
+    "jeffreys": jeffreys,
+}
+
+
+def proportion_ci(
+    x: int, n: int, method: str = "clopper-pearson", level: float = 0.95
+) -> tuple[float, float]:
+    """The interval for x/n by a named method; the Wald interval is deliberately not offered."""
+    try:
+        function = _CI_FUNCTIONS[method]
+    except KeyError:
+        raise ValueError(f"unknown CI method {method!r}; valid methods: {', '.join(CI_METHODS)}") from None
+    return function(x, n, level)
+
+
+# -- random-effects meta-analysis ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RandomEffects:
+    """A random-effects fit on the analysis scale (here: logits)."""
+
+    k: int
+    method: str
+    level: float
+    estimate: float
+    se: float  # the usual random-effects standard error, sqrt(1 / sum w)
+    se_hk: float  # the Hartung-Knapp standard error used for the confidence interval
+    ci: tuple[float, float]
+    tau2: float
+    q: float
+    q_p: float
+    i2: float  # percent, from Q
+    i2_ci: tuple[float, float] | None
+    prediction: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class PooledResult:
+    """A pooled proportion (exploratory), back-transformed from the logit-scale fit in `logit`."""
+
+    k: int
+    method: str
+    level: float
+    proportion: float
+    ci: tuple[float, float]
+    prediction: tuple[float, float] | None
+    tau2: float
+    i2: float
+    i2_ci: tuple[float, float] | None
+    q: float
+    q_p: float
+    logit: RandomEffects
+    label: str = "exploratory"
+
+
+def _weighted_mean(y: Sequence[float], w: Sequence[float]) -> float:
+    return sum(wi * yi for yi, wi in zip(y, w, strict=True)) / sum(w)
+
+
+def _generalized_q(y: Sequence[float], v: Sequence[float], tau2: float) -> float:
+    w = [1 / (vi + tau2) for vi in v]
+    mu = _weighted_mean(y, w)
+    return sum(wi * (yi - mu) ** 2 for wi, yi in zip(w, y, strict=True))
+
+
+def _dersimonian_laird(y: Sequence[float], v: Sequence[float]) -> float:
+    w = [1 / vi for vi in v]
+    q = _generalized_q(y, v, 0.0)
+    c = sum(w) - sum(wi * wi for wi in w) / sum(w)
+    return max(0.0, (q - (len(y) - 1)) / c) if c > 0 else 0.0
+
+
+def tau2_reml(y: Sequence[float], v: Sequence[float]) -> float:
+    """REML tau^2 by fixed-point (Fisher scoring) iteration from the DerSimonian-Laird value, kept >= 0."""
+    tau2 = _dersimonian_laird(y, v)
+    for _ in range(_REML_MAX_ITERATIONS):
+        w = [1 / (vi + tau2) for vi in v]
+        mu = _weighted_mean(y, w)
+        sum_w2 = sum(wi * wi for wi in w)
+        updated = sum(wi * wi * ((yi - mu) ** 2 - vi) for wi, yi, vi in zip(w, y, v, strict=True))
+        updated = max(0.0, updated / sum_w2 + 1 / sum(w))
+        if abs(updated - tau2) <= _REML_TOLERANCE * max(1.0, tau2):
+            return updated
+        tau2 = updated
+    raise ArithmeticError("REML tau^2 iteration did not converge")
+
+
+def tau2_paule_mandel(y: Sequence[float], v: Sequence[float]) -> float:
+    """Paule-Mandel tau^2: the root of generalized Q(tau^2) = k - 1, or 0 when Q(0) <= k - 1."""
+    target = len(y) - 1
+    if _generalized_q(y, v, 0.0) <= target:
+        return 0.0
+    upper = max(1.0, _dersimonian_laird(y, v))
+    while _generalized_q(y, v, upper) > target:
+        upper *= 2
+    return float(optimize.brentq(lambda t: _generalized_q(y, v, t) - target, 0.0, upper, xtol=1e-14))
+
+
+def i2_interval(q: float, k: int, level: float = 0.95) -> tuple[float, float] | None:
+    """Test-based (Higgins & Thompson 2002) CI for I^2 in percent, via ln H; None when k < 3."""
+    if k < 3:
+        return None
+    df = k - 1
+    if q > k:
+        se_ln_h = 0.5 * (math.log(q) - math.log(df)) / (math.sqrt(2 * q) - math.sqrt(2 * k - 3))
+    else:
+        se_ln_h = math.sqrt(1 / (2 * (k - 2)) * (1 - 1 / (3 * (k - 2) ** 2)))
+    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    ln_h = math.log(math.sqrt(q / df)) if q > 0 else 0.0
+    h_low = max(1.0, math.exp(ln_h - z * se_ln_h))
+    h_high = max(1.0, math.exp(ln_h + z * se_ln_h))
+    return 100 * (h_low**2 - 1) / h_low**2, 100 * (h_high**2 - 1) / h_high**2
+
+
+def random_effects(
+    y: Sequence[float], v: Sequence[float], method: str = "REML", level: float = 0.95
+) -> RandomEffects:
+    """Random-effects fit of estimates y with within-study variances v.
+
+    tau^2 by REML or Paule-Mandel (never negative); Hartung-Knapp(-Sidik-Jonkman) CI with a t
+    distribution on k - 1 df, without the ad hoc variance floor; Q with fixed-effect weights; I^2 from Q,
+    100 (Q - df) / Q clipped at 0, with the test-based Higgins-Thompson CI; prediction interval
+    mu +- t(k - 2) sqrt(tau^2 + se^2) (Higgins, Thompson & Spiegelhalter 2009), None when k < 3.
+    """
+    k = len(y)
+    if k != len(v):
+        raise ValueError("y and v must have the same length")
+    if k < 2:
+        raise ValueError("random-effects pooling needs at least 2 estimates")
+    if any(vi <= 0 for vi in v):
+        raise ValueError("within-study variances must be positive")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
+    if method == "REML":
+        tau2 = tau2_reml(y, v)
+    elif method == "PM":
+        tau2 = tau2_paule_mandel(y, v)
+    else:
+        raise ValueError(f"unknown tau^2 method {method!r}; valid methods: {', '.join(TAU2_METHODS)}")
+
+    w = [1 / (vi + tau2) for vi in v]
+    mu = _weighted_mean(y, w)
+    se = math.sqrt(1 / sum(w))
+    spread = sum(wi * (yi - mu) ** 2 for wi, yi in zip(w, y, strict=True)) / (k - 1)
+    se_hk = math.sqrt(spread / sum(w))
+    t_ci = float(stats.t.ppf(1 - (1 - level) / 2, k - 1))
+
+    q = _generalized_q(y, v, 0.0)
+    df = k - 1
+    i2 = max(0.0, 100 * (q - df) / q) if q > 0 else 0.0
+
+    prediction = None
+    if k >= 3:
+        t_pi = float(stats.t.ppf(1 - (1 - level) / 2, k - 2))
+        half = t_pi * math.sqrt(tau2 + se * se)
+        prediction = (mu - half, mu + half)
+
+    return RandomEffects(
+        k=k,
+        method=method,
+        level=level,
+        estimate=mu,
+        se=se,
+        se_hk=se_hk,
+        ci=(mu - t_ci * se_hk, mu + t_ci * se_hk),
+        tau2=tau2,
+        q=q,
+        q_p=float(stats.chi2.sf(q, df)),
+        i2=i2,
+        i2_ci=i2_interval(q, k, level),
+        prediction=prediction,
+    )
+
+
+def logit_estimate(x: int, n: int) -> tuple[float, float]:
+    """Logit of x/n and its variance 1/x + 1/(n - x), adding 1/2 to both cells only when x = 0 or x = n."""
+    _check_proportion(x, n, 0.95)
+    events, non_events = float(x), float(n - x)
+    if x == 0 or x == n:
+        events += CONTINUITY_CORRECTION
+        non_events += CONTINUITY_CORRECTION
+    return math.log(events / non_events), 1 / events + 1 / non_events
+
+
+def _expit(value: float) -> float:
+    return 1 / (1 + math.exp(-value))
+
+
+def pool_logit(
+    events: Sequence[int], totals: Sequence[int], method: str = "REML", level: float = 0.95
+) -> PooledResult:
+    """Pool proportions events/totals with a random-effects model on the logit scale (see random_effects)."""
+    if len(events) != len(totals):
+        raise ValueError("events and totals must have the same length")
+    estimates = [logit_estimate(x, n) for x, n in zip(events, totals, strict=True)]
+    fit = random_effects([y for y, _ in estimates], [v for _, v in estimates], method, level)
+    prediction = None
+    if fit.prediction is not None:
+        prediction = (_expit(fit.prediction[0]), _expit(fit.prediction[1]))
+    return PooledResult(
+        k=fit.k,
+        method=method,
+        level=level,
+        proportion=_expit(fit.estimate),
+        ci=(_expit(fit.ci[0]), _expit(fit.ci[1])),
+        prediction=prediction,
+        tau2=fit.tau2,
+        i2=fit.i2,
+        i2_ci=fit.i2_ci,
+        q=fit.q,
+        q_p=fit.q_p,
+        logit=fit,
+    )
+
+
+# -- the pooling gate ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GateInput:
+    """One candidate row for pooling, with what the gate needs to know about it."""
+
+    study_id: str
+    n: int
+    responders: int | None
+    count_origin: str  # one of COUNT_ORIGINS
+    design_prospective: bool
+    is_rct_arm: bool
+    outcome_key: str  # response definition + threshold + denominator kind
+    stratum_key: str
+    regimen_key: str
+    overlaps_with: frozenset[str]  # study or cohort ids this row shares patients with
+    cohort_id: str
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    allowed: bool
+    failed: tuple[tuple[str, str], ...]  # (stable code, sentence), in a fixed order
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.failed)
+
+
+def _names(rows: Sequence[GateInput]) -> str:
+    return ", ".join(sorted({row.study_id for row in rows}))
+
+
+def _mixed(rows: Sequence[GateInput], key: Callable[[GateInput], str]) -> list[str]:
+    return sorted({key(row) for row in rows})
+
+
+def _overlapping(rows: Sequence[GateInput]) -> list[str]:
+    messages = []
+    for i, row in enumerate(rows):
+        for other in rows[i + 1 :]:
+            shared = row.cohort_id == other.cohort_id or row.study_id == other.study_id
+            linked = {other.study_id, other.cohort_id} & row.overlaps_with
+            back = {row.study_id, row.cohort_id} & other.overlaps_with
+            if shared or linked or back:
+                messages.append(f"{row.study_id} and {other.study_id}")
+    return messages
+
+
+def pooling_gate(rows: Sequence[GateInput], allow_retrospective: bool = False) -> GateDecision:
+    """Whether rows may be pooled, following the conditions of the statistics guide; each failure named."""
+    failed: list[tuple[str, str]] = []
+    for code, key, what in (
+        ("MIXED_OUTCOME", lambda r: r.outcome_key, "outcome definitions"),
+        ("MIXED_STRATUM", lambda r: r.stratum_key, "population strata"),
+        ("MIXED_REGIMEN", lambda r: r.regimen_key, "regimens"),
+    ):
+        values = _mixed(rows, key)
+        if len(values) > 1:
+            failed.append((code, f"the rows mix {len(values)} {what}: {'; '.join(values)}"))
+
+    qualifying = {row.study_id for row in rows if row.n >= MIN_STUDY_SIZE}
+    if len(qualifying) < MIN_STUDIES:
+        failed.append(
+            (
+                "FEW_STUDIES",
+                f"at least {MIN_STUDIES} studies of at least {MIN_STUDY_SIZE} patients are needed; "
+                f"{len(qualifying)} qualify",
+            )
+        )
+
+    retrospective = [row for row in rows if not row.design_prospective]
+    if retrospective and not allow_retrospective:
+        failed.append(
+            ("RETROSPECTIVE", f"retrospective studies are excluded unless opted in: {_names(retrospective)}")
+        )
+
+    ambiguous = [row for row in rows if row.count_origin == "ambiguous"]
+    if ambiguous:
+        failed.append(("AMBIGUOUS_COUNT", f"the responder count is ambiguous in {_names(ambiguous)}"))
+
+    unknown = [
+        row
+        for row in rows
+        if row.responders is None or row.count_origin not in (*_USABLE_ORIGINS, "ambiguous")
+    ]
+    if unknown:
+        failed.append(
+            ("UNKNOWN_COUNT", f"no usable responder count (unknown or inconsistent) in {_names(unknown)}")
+        )
+
+    arms = [row for row in rows if row.is_rct_arm]
+    if arms:
+        failed.append(
+            ("RCT_ARM", f"randomized-trial arms are not pooled as single proportions: {_names(arms)}")
+        )
+
+    overlaps = _overlapping(rows)
+    if overlaps:
+        failed.append(("OVERLAPPING_COHORTS", f"rows share patients: {'; '.join(overlaps)}"))
+
+    return GateDecision(allowed=not failed, failed=tuple(failed))

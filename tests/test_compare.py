@@ -1,0 +1,194 @@
+"""The response-rate comparison on the shipped data and on small fixtures, against the sources."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from scipy import stats as scipy_stats
+
+from kb.compare import Filters, OptionError, response_rates
+from kb.comparison import NotPooled, Pooled
+from kb.knowledge_base import KnowledgeBase
+from kb.stats import proportion_ci
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+
+
+def _row(table, cohort_id: str):
+    (row,) = [r for r in table.rows if r.cohort_id.endswith("/" + cohort_id)]
+    return row
+
+
+@pytest.fixture(scope="module")
+def by_refractory(kb):
+    return response_rates(kb)
+
+
+def test_reported_count_with_the_printed_interval(by_refractory):
+    sirius = _row(by_refractory, "sirius-dara16")
+    assert (sirius.responders, sirius.n, sirius.rate_pct) == (31, 106, 29.2)
+    assert (sirius.ci_low_pct, sirius.ci_high_pct) == (20.8, 38.9)  # as the Lancet paper prints it
+    assert sirius.count_origin == "reported"
+    assert "OVERLAPPING_COHORTS" in sirius.caveats  # its patients are inside the pooled analysis
+
+
+def test_count_derived_from_the_printed_percentage(by_refractory):
+    pooled = _row(by_refractory, "pooled-dara16")
+    assert (pooled.responders, pooled.n, pooled.count_origin) == (46, 148, "derived")
+    assert {"RECONSTRUCTED", "OVERLAPPING_COHORTS"} <= set(pooled.caveats)
+    assert pooled.median_pfs == "4 (2.8-5.6) mo"
+    assert pooled.sources[0].publication.endswith("pub-usmani-2016")
+
+
+def test_inconsistent_percentage_keeps_the_printed_rate_without_an_interval(by_refractory):
+    drd = _row(by_refractory, "pollux-drd")
+    assert (drd.responders, drd.n, drd.rate_pct, drd.ci_low_pct) == (None, 286, 92.9, None)
+    assert drd.count_origin == "inconsistent" and "INCONSISTENT_COUNT" in drd.caveats
+    assert drd.hazard_ratio.startswith("0.37 (0.27-0.52) vs POLLUX")
+    assert drd.median_pfs == "NR" and "IMMATURE_MEDIAN" in drd.caveats
+
+
+def test_letter_patients_are_counted_from_their_records(by_refractory):
+    whole = [
+        r
+        for r in by_refractory.rows
+        if r.cohort_id.endswith("/athens-all") and "RESPONSE_TO_PRIOR_REGIMEN" not in r.caveats
+    ]
+    assert [(r.responders, r.n) for r in whole] == [(3, 6)]  # VGPR, PR, VGPR of six
+    assert whole[0].count_origin == "reconstructed"
+    assert "CONFLICT" in whole[0].caveats  # Patient 4: VGPR in the table, PR in the text
+    prior = [r for r in by_refractory.rows if "RESPONSE_TO_PRIOR_REGIMEN" in r.caveats]
+    assert [(r.responders, r.n) for r in prior] == [(4, 6)]  # to daratumumab monotherapy, per the text
+
+
+def test_disagreeing_sources_are_both_shown(by_refractory):
+    nooka3 = _row(by_refractory, "nooka-cohort3")
+    assert nooka3.printed_pct == "~35" and nooka3.candidates == (4,)
+    assert nooka3.x_over_n == "4/12"
+    assert "CONFLICT" in nooka3.caveats
+    assert any("33%" in v for v in nooka3.other_values)
+
+
+def test_strata_keep_explicit_drug_sets_apart(by_refractory):
+    strata = {}
+    for row in by_refractory.rows:
+        strata.setdefault(row.stratum_key, set()).add(row.cohort_id.rsplit("/", 1)[1])
+    assert strata["definingRefractoriness:daratumumab,pomalidomide"] == {
+        "athens-pom-added",
+        "nooka-cohort3",
+        "baertsch-all",
+    }
+    assert "athens-all" in strata["definingRefractoriness:IMiD,daratumumab"]
+    assert "mmy1001-dpd-double-refractory" in strata["definingRefractoriness:IMiD,ProteasomeInhibitor"]
+    assert strata["definingExposure:daratumumab,pomalidomide"] == {"nooka-cohort1"}
+    # Clinical order: unselected, naive, then refractory; within a stratum by evidence level, then n.
+    keys = list(dict.fromkeys(r.stratum_key for r in by_refractory.rows))
+    assert keys[0] == "unselected" and keys[1].startswith("definingExposure")
+    unselected = [r for r in by_refractory.rows if r.stratum_key == "unselected"]
+    assert [r.evidence_rank for r in unselected] == sorted(r.evidence_rank for r in unselected)
+
+
+def test_threshold_mr_for_the_six_patients(kb):
+    table = response_rates(kb, threshold="MR")
+    whole = [r for r in table.rows if r.cohort_id.endswith("/athens-all")]
+    assert [(r.responders, r.n) for r in whole] == [(5, 6)]
+    assert "best response MR or better" in table.footnotes()[0]
+
+
+@pytest.mark.parametrize("method", ["wilson", "jeffreys"])
+def test_other_interval_methods_on_request(kb, method):
+    row = _row(response_rates(kb, ci_method=method), "sirius-dara16")
+    low, high = proportion_ci(31, 106, method)
+    assert (row.ci_low_pct, row.ci_high_pct) == (round(100 * low, 1), round(100 * high, 1))
+    assert row.ci_method == method
+
+
+def test_grouping_by_patient_attribute(kb):
+    table = response_rates(kb, by="imid-added")
+    counts = {r.cohort: (r.responders, r.n) for r in table.rows}
+    assert counts["Athens case series: all 6 patients [imid-added: pomalidomide]"] == (1, 4)
+    assert counts["Athens case series: all 6 patients [imid-added: lenalidomide]"] == (2, 2)
+
+
+def test_grouping_by_regimen_merges_the_same_combination(kb):
+    table = response_rates(kb, by="regimen")
+    mono = [r for r in table.rows if r.stratum == "daratumumab"]
+    assert {r.cohort_id.rsplit("/", 1)[1] for r in mono} >= {"sirius-dara16", "pooled-dara16"}
+    assert any("DEFINITION_MISMATCH" in r.caveats for r in table.rows)
+
+
+def test_filters(kb):
+    pom = response_rates(kb, filters=Filters(drug="pomalidomide"))
+    assert pom.rows and all("pollux" not in r.cohort_id for r in pom.rows)
+    big = response_rates(kb, filters=Filters(min_n=10))
+    assert all(r.n is not None and r.n >= 10 for r in big.rows)
+    wanted = response_rates(kb, filters=Filters(refractory=frozenset({"daratumumab", "pomalidomide"})))
+    keys = {r.stratum_key for r in wanted.rows}
+    assert keys <= {"definingRefractoriness:daratumumab,pomalidomide", "unselected"}
+    assert all("INDIRECT" in r.caveats for r in wanted.rows if r.stratum_key == "unselected")
+    retro = response_rates(kb, filters=Filters(design="RetrospectiveSeries"))
+    assert {r.study_id.rsplit("/", 1)[1] for r in retro.rows} == {"study-nooka-2016"}
+
+
+def test_wrong_option_lists_the_valid_values(kb):
+    with pytest.raises(OptionError, match="valid: PR, MR, VGPR, CR"):
+        response_rates(kb, threshold="SD")
+    with pytest.raises(OptionError, match="clopper-pearson"):
+        response_rates(kb, ci_method="wald")
+
+
+def test_pooling_gate_refuses_every_shipped_stratum(kb):
+    table = response_rates(kb, pool=True)
+    assert table.pooling and all(isinstance(p, NotPooled) for p in table.pooling)
+    codes = {code for p in table.pooling for code, _ in p.failed}
+    assert {"FEW_STUDIES", "RETROSPECTIVE", "RCT_ARM", "OVERLAPPING_COHORTS"} <= codes
+    assert "No pooled estimate" in table.footnotes()[0]
+
+
+STUDY = """@prefix mm: <https://w3id.org/mmkb/vocab#> .
+@prefix id: <https://w3id.org/mmkb/id/> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+id:study-pool-{i} a mm:Study ; rdfs:label "Pool study {i}" ; mm:design mm:Phase2 ;
+    mm:reportedIn id:pub-example-2024 .
+id:pool-{i}-all a mm:PatientGroup ; rdfs:label "Pool study {i}: all patients" ; mm:ofStudy id:study-pool-{i} ;
+    mm:receivedRegimen id:example-dpd ; mm:definingRefractoriness id:pool-{i}-ds .
+id:pool-{i}-ds a mm:DrugSet ; mm:member mm:bortezomib, mm:lenalidomide .
+id:pool-{i}-orr a mm:Proportion ; mm:about id:pool-{i}-all ; mm:measures mm:Response ;
+    mm:responseThreshold mm:PR ; mm:numerator {x} ; mm:denominator {n} ; mm:countOrigin mm:CountReported ;
+    mm:source id:pub-example-2024 ; mm:derivation mm:Reported ; mm:verification mm:ReadInPublicCopy ;
+    mm:evidence [ a oa:SpecificResource ; oa:hasSource id:pub-example-2024 ;
+        oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "ORR {x}/{n}" ] ] ;
+    prov:wasGeneratedBy id:curation-example-2024 .
+"""
+
+
+def test_pooling_allowed_for_three_comparable_prospective_studies(tmp_path):
+    counts = [(10, 40), (11, 40), (12, 40)]  # homogeneous: tau^2 = 0
+    files = [MINI / "agents.ttl", MINI / "bibliography.ttl", MINI / "example-2024.ttl"]
+    for i, (x, n) in enumerate(counts):
+        path = tmp_path / f"pool-{i}.ttl"
+        path.write_text(STUDY.format(i=i, x=x, n=n))
+        files.append(path)
+    table = response_rates(KnowledgeBase.open(files), pool=True)
+    stratum = "definingRefractoriness:bortezomib,lenalidomide"
+    pooled = [p for p in table.pooling if p.stratum_key == stratum]
+    assert pooled and isinstance(pooled[0], Pooled), pooled
+    result = pooled[0]
+    # Hand computation: tau^2 = 0, so the pooled logit is the inverse-variance mean; Hartung-Knapp CI.
+    y = [math.log(x / (n - x)) for x, n in counts]
+    w = [1 / (1 / x + 1 / (n - x)) for x, n in counts]
+    mu = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sum(w)
+    se = math.sqrt(sum(wi * (yi - mu) ** 2 for wi, yi in zip(w, y, strict=True)) / (2 * sum(w)))
+    t = scipy_stats.t.ppf(0.975, 2)
+    expit = lambda v: 100 / (1 + math.exp(-v))  # noqa: E731
+    assert result.k == 3 and result.tau2 == 0 and result.i2_pct == 0
+    assert result.rate_pct == pytest.approx(expit(mu), abs=1e-6)
+    assert (result.ci_low_pct, result.ci_high_pct) == (
+        pytest.approx(expit(mu - t * se), abs=1e-6),
+        pytest.approx(expit(mu + t * se), abs=1e-6),
+    )
+    assert "exploratory" in table.footnotes()[0]
