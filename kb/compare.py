@@ -9,7 +9,16 @@ from dataclasses import dataclass, replace
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kb.comparison import CI_METHODS, THRESHOLDS, ComparisonTable, NotPooled, Pooled, Row, Source
+from kb.comparison import (
+    CI_METHODS,
+    THRESHOLDS,
+    ComparisonTable,
+    HazardRatioRow,
+    NotPooled,
+    Pooled,
+    Row,
+    Source,
+)
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import MM
 from kb.stats import GateInput, pool_logit, pooling_gate, proportion_ci
@@ -621,3 +630,27 @@ def _pooling(ctx: _Context, rows: Sequence[Row], allow_retrospective: bool) -> l
 def _check(option: str, value: str, valid: Sequence[str]) -> None:
     if value not in valid:
         raise OptionError(f"invalid {option} {value!r}; valid: {', '.join(valid)}")
+
+
+def hazard_ratio_rows(kb: KnowledgeBase, table: ComparisonTable) -> list[HazardRatioRow]:
+    """The hazard ratios reported for the table's cohorts, every data cut, for the forest plot's HR panel."""
+    cohorts = sorted({row.cohort_id.split("#")[0] for row in table.rows})
+    rows = kb.ask_named("cohort-hazard-ratios", {"cohort": [URIRef(c) for c in cohorts]}) if cohorts else []
+    labels = {row.cohort_id.split("#")[0]: row.cohort for row in table.rows}
+    out = []
+    for r in sorted(rows, key=lambda r: (str(r["cohort"]), as_int(r.get("cutSequence") or Literal(0)))):
+        estimate = _num(r["estimate"])
+        if estimate is None:
+            continue
+        cut = f", data cut {r['cutSequence']}" if "cutSequence" in r else ""
+        out.append(
+            HazardRatioRow(
+                label=f"{labels[str(r['cohort'])]}: {r['endpointLabel']}{cut}",
+                estimate=estimate,
+                ci_low=_num(r.get("low")),
+                ci_high=_num(r.get("high")),
+                comparator=str(r["comparatorLabel"]),
+                source=str(r["sourceLabel"]),
+            )
+        )
+    return out

@@ -107,6 +107,18 @@ class NotPooled:
     failed: tuple[tuple[str, str], ...]  # (condition code, sentence)
 
 
+@dataclass(frozen=True)
+class HazardRatioRow:
+    """One hazard ratio with its CI and the named comparator arm, for the log-scale panel."""
+
+    label: str
+    estimate: float
+    ci_low: float | None
+    ci_high: float | None
+    comparator: str
+    source: str
+
+
 @dataclass
 class ComparisonTable:
     grouping: str
