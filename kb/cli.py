@@ -13,12 +13,18 @@ from pathlib import Path
 from rdflib import Literal
 from rdflib.term import Node
 
+from kb.compare import GROUPINGS, PATIENT_ATTRIBUTES, Filters, OptionError, hazard_ratio_rows, response_rates
+from kb.comparison import CI_METHODS, THRESHOLDS, ComparisonTable
 from kb.export import RDF_FORMATS, export
 from kb.knowledge_base import KnowledgeBase, LoadFailed
 from kb.lint import FIX_COMMAND, lint
+from kb.network import citation_network, regimen_network, to_graphml, to_node_link, to_svg
 from kb.paths import curated_files, display_path
+from kb.plots import forest_svg
 from kb.provenance import check_source
+from kb.questions import question, questions
 from kb.store import LocationError, result_rows
+from kb.tables import FORMATS, render
 from kb.validate import validate
 
 
@@ -91,7 +97,16 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    text = Path(args.query).read_text(encoding="utf-8") if args.query.endswith(".rq") else args.query
+    if args.name:
+        text = question(args.name).text
+    elif args.query is None:
+        print(
+            "mmkb query: give a .rq file, SPARQL text or --name QUESTION (see `mmkb questions`)",
+            file=sys.stderr,
+        )
+        return 2
+    else:
+        text = Path(args.query).read_text(encoding="utf-8") if args.query.endswith(".rq") else args.query
     result = _open_kb(args).query(text)
     if result.type in ("CONSTRUCT", "DESCRIBE") and result.graph is not None:
         sys.stdout.write(result.graph.serialize(format="turtle"))
@@ -111,6 +126,70 @@ def cmd_query(args: argparse.Namespace) -> int:
         sys.stdout.write(out.getvalue())
     else:
         print(_table(names, rows))
+    return 0
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    for q in questions():
+        print(f"{q.name}: {q.title}")
+    return 0
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(
+        drug=args.drug,
+        drug_class=args.drug_class,
+        refractory=frozenset(d.strip() for d in args.refractory.split(","))
+        if args.refractory
+        else frozenset(),
+        design=args.design,
+        min_n=args.min_n,
+    )
+
+
+def _comparison(args: argparse.Namespace) -> tuple[KnowledgeBase, ComparisonTable]:
+    kb = _open_kb(args)
+    table = response_rates(
+        kb,
+        by=args.by,
+        threshold=args.threshold,
+        ci_method=args.ci,
+        filters=_filters(args),
+        pool=args.pool,
+        allow_retrospective=args.allow_retrospective,
+    )
+    return kb, table
+
+
+def _write(args: argparse.Namespace, text: str | bytes) -> None:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if args.out:
+        Path(args.out).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    _, table = _comparison(args)
+    _write(args, render(table, args.format))
+    return 0
+
+
+def cmd_plot_forest(args: argparse.Namespace) -> int:
+    kb, table = _comparison(args)
+    _write(args, forest_svg(table, hazard_ratio_rows(kb, table)))
+    return 0
+
+
+def cmd_network(args: argparse.Namespace) -> int:
+    kb = _open_kb(args)
+    graph = regimen_network(kb) if args.kind == "regimens" else citation_network(kb)
+    if args.format == "graphml":
+        _write(args, to_graphml(graph))
+    elif args.format == "json":
+        _write(args, to_node_link(graph))
+    else:
+        _write(args, to_svg(graph, f"{args.kind} network"))
     return 0
 
 
@@ -173,11 +252,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.set_defaults(func=cmd_lint)
 
-    p = sub.add_parser("query", help="run a SPARQL query (a .rq file or the query text)")
-    p.add_argument("query", metavar="FILE.rq|SPARQL")
+    p = sub.add_parser("query", help="run a SPARQL query: a .rq file, the query text, or a named question")
+    p.add_argument("query", nargs="?", metavar="FILE.rq|SPARQL")
+    p.add_argument("--name", metavar="QUESTION", help="a named competency question (see `mmkb questions`)")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     with_kb(p)
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("questions", help="list the named competency questions")
+    p.set_defaults(func=cmd_questions)
+
+    def with_selection(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--by", default="refractory-status", choices=[*GROUPINGS, *PATIENT_ATTRIBUTES])
+        p.add_argument("--threshold", default="PR", choices=list(THRESHOLDS))
+        p.add_argument("--ci", default="clopper-pearson", choices=list(CI_METHODS))
+        p.add_argument(
+            "--pool", action="store_true", help="pooled estimate where the pooling conditions hold"
+        )
+        p.add_argument(
+            "--allow-retrospective", action="store_true", help="let retrospective studies be pooled"
+        )
+        p.add_argument("--drug", help="only regimens with this drug (e.g. pomalidomide)")
+        p.add_argument("--drug-class", help="only regimens with a drug of this class (e.g. IMiD)")
+        p.add_argument(
+            "--refractory", help="refractory drug set, comma-separated (e.g. daratumumab,pomalidomide)"
+        )
+        p.add_argument("--design", help="only this study design (e.g. RetrospectiveSeries)")
+        p.add_argument("--min-n", type=int, default=0)
+        p.add_argument("--out", metavar="FILE")
+        with_kb(p)
+
+    p = sub.add_parser("compare", help="comparison tables")
+    comp = p.add_subparsers(dest="compare_command", required=True, parser_class=_Parser)
+    c = comp.add_parser("response-rate", help="response rates by refractory status, regimen, design, ...")
+    with_selection(c)
+    c.add_argument("--format", default="md", choices=list(FORMATS))
+    c.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("plot", help="plots")
+    plots = p.add_subparsers(dest="plot_command", required=True, parser_class=_Parser)
+    c = plots.add_parser("forest", help="forest plot (SVG) of the response-rate comparison")
+    with_selection(c)
+    c.set_defaults(func=cmd_plot_forest)
+
+    p = sub.add_parser("network", help="networkx views: regimen network or citation network")
+    p.add_argument("--kind", required=True, choices=["regimens", "citations"])
+    p.add_argument("--format", default="json", choices=["graphml", "json", "svg"])
+    p.add_argument("--out", metavar="FILE")
+    with_kb(p)
+    p.set_defaults(func=cmd_network)
     return parser
 
 
@@ -189,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
         return 1
-    except (LocationError, ValueError, OSError) as exc:
+    except (LocationError, OptionError, KeyError, ValueError, OSError) as exc:
         print(f"mmkb: error: {exc}", file=sys.stderr)
         return 2
 

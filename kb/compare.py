@@ -27,7 +27,7 @@ from kb.store import as_bool, as_int
 GROUPINGS = ("refractory-status", "regimen", "drug-class", "design", "study")
 PATIENT_ATTRIBUTES = ("imid-added", "prior-asct", "sex", "myeloma-subtype")
 
-ORIGINS = {
+ORIGINS: dict[Node, str] = {
     MM.CountReported: "reported",
     MM.CountDerived: "derived",
     MM.CountReconstructed: "reconstructed",
@@ -65,7 +65,7 @@ class Filters:
     min_n: int = 0
 
 
-def _local(term: Node) -> str:
+def _local(term: Node | str) -> str:
     return str(term).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
@@ -123,6 +123,8 @@ class _Context:
         self.conflicts: dict[Node, set[str]] = defaultdict(set)
         for r in kb.ask_named("claim-conflicts"):
             self.conflicts[r["record"]].add(str(r["conflict"]))
+        publications = "SELECT ?p ?l WHERE { ?p a/rdfs:subClassOf* mm:Publication ; rdfs:label ?l }"
+        self.labels = {r["p"]: str(r["l"]) for r in kb.select(publications)}
         self.ranks = {
             r["c"]: as_int(r["r"]) for r in kb.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")
         }
@@ -229,7 +231,7 @@ def _draft_from_claim(
 ) -> _Draft:
     n = as_int(chosen["denominator"]) if isinstance(chosen["denominator"], Literal) else None
     candidates = tuple(sorted(ctx.candidates.get(chosen["claim"], [])))
-    origin = ORIGINS.get(chosen.get("origin"), "unknown")  # type: ignore[arg-type]
+    origin = ORIGINS.get(chosen["origin"], "unknown") if "origin" in chosen else "unknown"
     responders: int | None = None
     if isinstance(chosen["numerator"], Literal):
         responders = as_int(chosen["numerator"])
@@ -246,7 +248,7 @@ def _draft_from_claim(
         if value and value != _value_text(chosen) and not _same_figure(chosen, other):
             others.append(f"{value} ({other['sourceLabel']})")
     sources = [
-        Source(str(c["claim"]), str(c["source"]), str(c["sourceLabel"]), _local(c.get("verification", "")))
+        Source(str(c["claim"]), str(c["source"]), str(c["sourceLabel"]), _local(c.get("verification") or ""))
         for c in same_cut
     ]
     return _Draft(
@@ -315,7 +317,7 @@ def _ipd_draft(
     candidates = tuple(range(yes, yes + unknown + 1)) if unknown else ()
     records = sorted((r["record"] for r in patients.values()), key=str)
     source_rows = {(str(r["source"])) for r in patients.values()}
-    labels = {str(r["source"]): _local(r["source"]) for r in patients.values()}
+    labels = {str(r["source"]): ctx.labels.get(r["source"], _local(r["source"])) for r in patients.values()}
     sources = [
         Source(str(rec), s, labels[s], "patient records") for s in sorted(source_rows) for rec in records[:1]
     ]
@@ -390,7 +392,7 @@ def _median_text(ctx: _Context, cohort: Node, cut: int) -> tuple[str, bool]:
     c = claims[0]
     median = c["median"]
     if not isinstance(median, Literal):
-        words = {MM.NotReached: "NR", MM.NotEstimable: "NE", MM.NotReported: "not reported"}
+        words: dict[Node, str] = {MM.NotReached: "NR", MM.NotEstimable: "NE", MM.NotReported: "not reported"}
         return words.get(median, _local(median)), median == MM.NotReached
     lo, hi = c.get("low"), c.get("high")
     ci = f" ({_bound(lo)}-{_bound(hi)})" if lo is not None and hi is not None else ""

@@ -125,3 +125,72 @@ def test_console_script_is_installed():
     script = Path(sys.executable).parent / "mmkb"
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "validate" in result.stdout
+
+
+REQUIRED_COLUMNS = (
+    "stratum,study,cohort,design,regimen,n,responders,rate_pct,ci_low_pct,ci_high_pct,ci_method,"
+    "count_origin,threshold,caveats,sources"
+)
+
+
+def test_compare_response_rate_csv_has_the_required_columns(capsys):
+    code, out, _ = run(capsys, "compare", "response-rate", "--format", "csv")
+    assert code == 0
+    header, *rows = out.splitlines()
+    assert header.startswith(REQUIRED_COLUMNS + ",")
+    sirius = next(r for r in rows if "SIRIUS: all 106" in r)
+    assert ",106,31,29.2,20.8,38.9,clopper-pearson,reported,PR," in sirius
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "md", "html", "latex", "json"])
+def test_compare_other_formats(capsys, fmt):
+    code, out, _ = run(
+        capsys, "compare", "response-rate", "--by", "design", "--threshold", "MR", "--format", fmt
+    )
+    assert code == 0 and "Athens case series" in out
+
+
+def test_compare_on_other_curated_files(capsys):
+    mini = Path(__file__).parent / "fixtures" / "mini"
+    code, out, _ = run(
+        capsys, "compare", "response-rate", "--format", "csv", "--kb", *map(str, sorted(mini.glob("*.ttl")))
+    )
+    assert code == 0 and "EXAMPLE-1" in out and "SIRIUS" not in out
+
+
+def test_compare_wrong_threshold_is_one_line_with_the_valid_values(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["compare", "response-rate", "--threshold", "SD"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'PR', 'MR', 'VGPR', 'CR'" in err
+
+
+def test_forest_plot_is_deterministic_svg(tmp_path, capsys):
+    first, second = tmp_path / "a.svg", tmp_path / "b.svg"
+    assert run(capsys, "plot", "forest", "--out", str(first))[0] == 0
+    assert run(capsys, "plot", "forest", "--out", str(second))[0] == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_text().startswith("<svg") and "HR (log scale)" in first.read_text()
+
+
+@pytest.mark.parametrize(
+    ("kind", "fmt", "marker"),
+    [
+        ("regimens", "graphml", "<graphml"),
+        ("citations", "json", '"links"'),
+        ("regimens", "svg", "<svg"),
+    ],
+)
+def test_network_exports(capsys, kind, fmt, marker):
+    code, out, _ = run(capsys, "network", "--kind", kind, "--format", fmt)
+    assert code == 0 and marker in out
+
+
+def test_named_questions_are_listed_and_runnable(capsys):
+    code, out, _ = run(capsys, "questions")
+    assert code == 0 and len(out.splitlines()) >= 12
+    code, out, _ = run(capsys, "query", "--name", "patient-imid-and-response", "--format", "csv")
+    assert code == 0 and "pomalidomide" in out
+    code, _, err = run(capsys, "query", "--name", "no-such-question")
+    assert code == 2 and "valid" in err

@@ -1,0 +1,1 @@
+"""Named competency questions: one SPARQL file per question, with a title, description and returns header."""
