@@ -13,8 +13,8 @@ from kb.infer import materialize
 from kb.load import Loaded, LoadError, load
 from kb.namespaces import INFERRED_GRAPH
 from kb.queries import query_text
-from kb.refractory import RefractoryCategories
-from kb.store import GraphStore, as_bool
+from kb.refractory import CategoryCount, RefractoryCategories, count_category
+from kb.store import GraphStore, as_bool, as_int
 
 
 class LoadFailed(Exception):
@@ -58,16 +58,45 @@ class KnowledgeBase:
         """Run kb/queries/<name>.rq."""
         return self.store.select(query_text(name), bindings)
 
-    def refractory_categories(self, patient: Node) -> dict[Node, bool | None]:
-        """Refractory categories of one patient from its refractoriness claims (unknown drugs kept open)."""
-        refractory, unknown = set(), set()
+    def _refractory_to(self, patient: Node) -> dict[Node, bool | None]:
+        """Each drug the patient's claims speak of: refractory (True), not (False), or unknown (None)."""
+        status: dict[Node, bool | None] = {}
         for row in self.ask_named("patient-refractoriness", {"patient": patient}):
             value = as_bool(row["refractory"])
-            if value is True:
-                refractory.add(row["drug"])
-            elif value is None:
-                unknown.add(row["drug"])
-        return self.categories.classify(refractory, unknown - refractory)
+            if status.get(row["drug"]) is not True:
+                status[row["drug"]] = value
+        return status
+
+    def _known_and_unknown(self, patient: Node) -> tuple[set[Node], set[Node]]:
+        """Drugs the patient is known refractory to, and drugs whose status no claim settles (typed unknown,
+        or never mentioned: silence is not a 'no')."""
+        status = self._refractory_to(patient)
+        refractory = {d for d, v in status.items() if v is True}
+        settled = {d for d, v in status.items() if v is not None}
+        return refractory, set(self.categories.drugs) - settled
+
+    def refractory_categories(self, patient: Node) -> dict[Node, bool | None]:
+        """Refractory categories of one patient from its refractoriness claims (unknown drugs kept open)."""
+        return self.categories.classify(*self._known_and_unknown(patient))
+
+    def category_counts(self, cohort: Node) -> list[CategoryCount]:
+        """For each refractory category, how many of the cohort's patients are in it: certain, possible and
+        the bounds that the cohort's aggregate statements (e.g. "3 were carfilzomib refractory") allow."""
+        patients = [
+            r["p"] for r in self.select("SELECT DISTINCT ?p WHERE { ?p mm:memberOf ?c }", {"c": cohort})
+        ]
+        status = {p: self._refractory_to(p) for p in patients}
+        known = {p: self._known_and_unknown(p) for p in patients}
+        verdicts = {p: self.categories.classify(*known[p]) for p in patients}
+        aggregates = {
+            r["drug"]: (as_int(r["numerator"]), r["claim"])
+            for r in self.ask_named("cohort-refractory-counts", {"cohort": cohort})
+        }
+        counts = []
+        for category in sorted(self.categories.definitions, key=str):
+            needed = {p: self.categories.necessary_unknowns(*known[p], category) for p in patients}
+            counts.append(count_category(verdicts, needed, category, aggregates, status))
+        return counts
 
     def __len__(self) -> int:
         return len(self.store)
