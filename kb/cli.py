@@ -18,7 +18,8 @@ from kb.comparison import CI_METHODS, THRESHOLDS, ComparisonTable
 from kb.export import RDF_FORMATS, export
 from kb.knowledge_base import KnowledgeBase, LoadFailed
 from kb.lint import FIX_COMMAND, lint
-from kb.network import citation_network, regimen_network, to_graphml, to_node_link, to_svg
+from kb.network import citation_network, regimen_network, to_graphml, to_node_link
+from kb.network_svg import to_svg
 from kb.paths import curated_files, display_path
 from kb.plots import forest_svg
 from kb.provenance import check_source

@@ -19,8 +19,8 @@ from kb.network import (
     regimen_network,
     to_graphml,
     to_node_link,
-    to_svg,
 )
+from kb.network_svg import to_svg
 
 ID = "https://w3id.org/mmkb/id/"
 LETTER = ID + "pub-letter-athens"
