@@ -45,7 +45,7 @@ def _open_kb(args: argparse.Namespace) -> KnowledgeBase:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in args.paths] or None
+    paths = [Path(p) for p in [*args.paths, *(args.kb or [])]] or None
     report = validate(paths)
     for line in report.lines():
         print(line)
@@ -112,6 +112,12 @@ def cmd_query(args: argparse.Namespace) -> int:
     if result.type in ("CONSTRUCT", "DESCRIBE") and result.graph is not None:
         sys.stdout.write(result.graph.serialize(format="turtle"))
         return 0
+    if args.format == "turtle":
+        print(
+            "mmkb query: --format turtle needs a CONSTRUCT or DESCRIBE query; use table, csv or json",
+            file=sys.stderr,
+        )
+        return 2
     if result.type == "ASK":
         print("true" if result.askAnswer else "false")
         return 0
@@ -233,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="validate the shipped knowledge base or the given files")
     p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--kb", nargs="+", metavar="PATH", help="the files to validate (same as PATH ...)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("export", help="write the whole graph, ontology included")
@@ -256,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("query", help="run a SPARQL query: a .rq file, the query text, or a named question")
     p.add_argument("query", nargs="?", metavar="FILE.rq|SPARQL")
     p.add_argument("--name", metavar="QUESTION", help="a named competency question (see `mmkb questions`)")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--format", choices=["table", "csv", "json", "turtle"], default="table")
     with_kb(p)
     p.set_defaults(func=cmd_query)
 

@@ -194,3 +194,19 @@ def test_named_questions_are_listed_and_runnable(capsys):
     assert code == 0 and "pomalidomide" in out
     code, _, err = run(capsys, "query", "--name", "no-such-question")
     assert code == 2 and "valid" in err
+
+
+def test_query_turtle_for_construct_and_refused_for_select(capsys):
+    construct = (
+        "CONSTRUCT { ?p mm:patientLabel ?l } WHERE { ?p mm:memberOf id:baertsch-all ; mm:patientLabel ?l }"
+    )
+    code, out, _ = run(capsys, "query", construct, "--format", "turtle")
+    assert code == 0 and "Patient 1" in out and "patientLabel" in out
+    code, _, err = run(capsys, "query", "SELECT ?s WHERE { ?s a mm:Study }", "--format", "turtle")
+    assert code == 2 and "CONSTRUCT" in err
+
+
+def test_validate_takes_kb_like_the_other_commands(capsys):
+    mini = Path(__file__).parent / "fixtures" / "mini"
+    code, _, err = run(capsys, "validate", "--kb", *map(str, sorted(mini.glob("*.ttl"))))
+    assert code == 0 and "valid: 5 files" in err
