@@ -1,0 +1,118 @@
+"""Response-rate comparison table, in the format asked for by `format=` or the Accept header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.deps import KBDep
+from api.errors import invalid_option
+from kb.compare import GROUPINGS, PATIENT_ATTRIBUTES, Filters, response_rates
+from kb.comparison import CI_METHODS, THRESHOLDS, ComparisonTable
+from kb.knowledge_base import KnowledgeBase
+from kb.tables import FORMATS, render
+
+router = APIRouter(tags=["compare"])
+
+MEDIA_TYPES: dict[str, str] = {
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "md": "text/markdown",
+    "html": "text/html",
+    "latex": "application/x-latex",
+    "json": "application/json",
+}
+
+
+def negotiate(request: Request, fmt: str | None, media_types: dict[str, str], default: str) -> str:
+    """The format named by `format=`, else the offered media type Accept prefers, else `default`."""
+    if fmt is not None:
+        if fmt not in media_types:
+            raise invalid_option("format", fmt, list(media_types))
+        return fmt
+    by_type = {media: name for name, media in media_types.items()}
+    ranges = []
+    for part in request.headers.get("accept", "").split(","):
+        media, *params = (piece.strip().lower() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, number = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(number)
+                except ValueError:
+                    quality = 0.0
+        if media in by_type and quality > 0:
+            ranges.append((quality, media))
+    if ranges:
+        # Stable: among equal qualities the client's order decides.
+        return by_type[max(ranges, key=lambda r: r[0])[1]]
+    return default
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The comparison options shared by the table and the forest plot."""
+
+    by: str
+    threshold: str
+    ci: str
+    pool: bool
+    allow_retrospective: bool
+    filters: Filters
+
+    def table(self, kb: KnowledgeBase) -> ComparisonTable:
+        return response_rates(
+            kb,
+            by=self.by,
+            threshold=self.threshold,
+            ci_method=self.ci,
+            filters=self.filters,
+            pool=self.pool,
+            allow_retrospective=self.allow_retrospective,
+        )
+
+
+def selection(
+    by: Annotated[str, Query(description=f"one of {', '.join(GROUPINGS + PATIENT_ATTRIBUTES)}")] = (
+        "refractory-status"
+    ),
+    threshold: Annotated[str, Query(description=f"one of {', '.join(THRESHOLDS)}")] = "PR",
+    ci: Annotated[str, Query(description=f"one of {', '.join(CI_METHODS)}")] = "clopper-pearson",
+    pool: bool = False,
+    allow_retrospective: bool = False,
+    drug: Annotated[str | None, Query(description="drug local name, e.g. pomalidomide")] = None,
+    drug_class: Annotated[str | None, Query(description="drug class local name, e.g. IMiD")] = None,
+    refractory: Annotated[str | None, Query(description="refractory drug set, comma-separated")] = None,
+    design: Annotated[str | None, Query(description="design local name, e.g. RetrospectiveSeries")] = None,
+    min_n: Annotated[int, Query(ge=0)] = 0,
+) -> Selection:
+    for option, given, valid in (
+        ("by", by, GROUPINGS + PATIENT_ATTRIBUTES),
+        ("threshold", threshold, THRESHOLDS),
+        ("ci", ci, CI_METHODS),
+    ):
+        if given not in valid:
+            raise invalid_option(option, given, valid)
+    wanted = frozenset(d.strip() for d in refractory.split(",") if d.strip()) if refractory else frozenset()
+    filters = Filters(drug=drug, drug_class=drug_class, refractory=wanted, design=design, min_n=min_n)
+    return Selection(by, threshold, ci, pool, allow_retrospective, filters)
+
+
+SelectionDep = Annotated[Selection, Depends(selection)]
+
+
+@router.get(
+    "/compare/response-rate",
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
+)
+def response_rate(
+    request: Request,
+    kb: KBDep,
+    chosen: SelectionDep,
+    format: Annotated[str | None, Query(description=f"one of {', '.join(FORMATS)}; overrides Accept")] = None,
+) -> Response:
+    fmt = negotiate(request, format, MEDIA_TYPES, "json")
+    return Response(render(chosen.table(kb), fmt), media_type=MEDIA_TYPES[fmt])
