@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -200,6 +201,25 @@ def cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    # The library never imports the web stack; only this command does.
+    import uvicorn
+
+    from api.app import create_app
+
+    paths = [Path(p) for p in [*(args.kb or []), *(args.data or [])]] or None
+    started = time.perf_counter()
+    kb = KnowledgeBase.open(paths)
+    studies = len(kb.select("SELECT DISTINCT ?s WHERE { ?s a mm:Study }"))
+    print(
+        f"mmkb: {len(kb)} triples, {studies} studies loaded in {time.perf_counter() - started:.2f} s; "
+        f"serving at http://{args.host}:{args.port}/ (SPARQL at /sparql, API docs at /docs)",
+        file=sys.stderr,
+    )
+    uvicorn.run(create_app(kb), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 def _cell(term: Node | None) -> str:
     if term is None:
         return ""
@@ -266,6 +286,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json", "turtle"], default="table")
     with_kb(p)
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("serve", help="run the HTTP service (REST, SPARQL endpoint, web page) with uvicorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--kb", nargs="+", metavar="PATH", help="curated files to serve instead of the shipped ones"
+    )
+    p.add_argument(
+        "--data", nargs="+", metavar="FILE", help="any RDF files to serve (Turtle, N-Triples, JSON-LD, TriG)"
+    )
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("questions", help="list the named competency questions")
     p.set_defaults(func=cmd_questions)

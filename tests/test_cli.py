@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from rdflib import Dataset
 
@@ -210,3 +213,33 @@ def test_validate_takes_kb_like_the_other_commands(capsys):
     mini = Path(__file__).parent / "fixtures" / "mini"
     code, _, err = run(capsys, "validate", "--kb", *map(str, sorted(mini.glob("*.ttl"))))
     assert code == 0 and "valid: 5 files" in err
+
+
+def test_serve_runs_the_service_on_given_data(tmp_path):
+    data = tmp_path / "tiny.nt"
+    data.write_text('<https://w3id.org/mmkb/id/x> <http://www.w3.org/2000/01/rdf-schema#label> "tiny" .\n')
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    script = Path(sys.executable).parent / "mmkb"
+    proc = subprocess.Popen(
+        [str(script), "serve", "--port", str(port), "--data", str(data)], stderr=subprocess.PIPE, text=True
+    )
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                body = httpx.get(
+                    f"http://127.0.0.1:{port}/sparql",
+                    params={"query": 'ASK { ?s ?p "tiny" }'},
+                    headers={"Accept": "application/sparql-results+json"},
+                    timeout=2,
+                ).json()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert body is not None and body["boolean"] is True
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert "triples" in err and f"http://127.0.0.1:{port}/" in err
