@@ -18,6 +18,7 @@ from api.routes import (
     export,
     health,
     network,
+    page,
     patients,
     plots,
     questions,
@@ -31,6 +32,7 @@ logger = logging.getLogger("mmkb")
 
 def include_routers(app: FastAPI) -> None:
     """Mount every resource router."""
+    app.include_router(page.router)  # first: /questions/{name}.rq before /questions/{name}
     for module in (health, studies, patients, compare, plots, network, conflicts, claims, questions, export):
         app.include_router(module.router)
     app.include_router(sparql.router)

@@ -1,0 +1,358 @@
+"use strict";
+
+const ID_PREFIX = "https://w3id.org/mmkb/id/";
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === "") continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+function link(href, text) {
+  return el("a", { href, target: "_blank", rel: "noopener" }, text);
+}
+
+async function getJSON(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(await errorText(response));
+  return response.json();
+}
+
+async function errorText(response) {
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text);
+    if (body.error) return body.error + (body.valid ? ` (valid: ${body.valid.join(", ")})` : "");
+  } catch (_) { /* not JSON */ }
+  return `${response.status} ${response.statusText}: ${text.slice(0, 500)}`;
+}
+
+function showError(target, error) {
+  target.replaceChildren(el("p", { class: "error" }, String(error.message || error)));
+}
+
+function localName(iri) {
+  return iri.startsWith(ID_PREFIX) ? iri.slice(ID_PREFIX.length) : iri.replace(/.*[/#]/, "");
+}
+
+function publicationLinks(pub) {
+  const links = [];
+  if (pub.doi) links.push(link(`https://doi.org/${pub.doi}`, `DOI ${pub.doi}`));
+  if (pub.pmid) links.push(link(`https://pubmed.ncbi.nlm.nih.gov/${pub.pmid}/`, `PMID ${pub.pmid}`));
+  if (pub.url) links.push(link(pub.url, "web page"));
+  return links.flatMap((a, i) => (i ? [" · ", a] : [a]));
+}
+
+/* Studies */
+
+async function loadStudies() {
+  const target = $("studies");
+  try {
+    const studies = await getJSON("/studies");
+    const rows = studies.map((s) => {
+      const top = s.cohorts.filter((c) => !c.subgroup_of);
+      const sizes = top.map((c) => el("li", { title: c.id }, `${c.label || c.id}: `,
+        el("strong", {}, c.sizes.length ? c.sizes.join(" / ") : "n not given")));
+      const pubs = s.publications.map((p) => el("li", {}, el("span", { title: p.title }, p.label || p.id),
+        p.doi || p.pmid || p.url ? [" — ", ...publicationLinks(p)] : []));
+      return el("tr", { "data-study": s.id },
+        el("th", { scope: "row" }, s.label),
+        el("td", {}, s.design_label || s.design),
+        el("td", {}, el("ul", { class: "plain" }, sizes)),
+        el("td", {}, el("ul", { class: "plain" }, pubs)));
+    });
+    target.replaceChildren(el("table", { id: "studies-table" },
+      el("thead", {}, el("tr", {}, ["Study", "Design", "Cohorts (n)", "Sources"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, rows)));
+  } catch (error) {
+    showError(target, error);
+  }
+}
+
+/* Comparison and forest plot */
+
+function comparisonParams() {
+  const params = new URLSearchParams();
+  params.set("by", $("by").value);
+  params.set("threshold", $("threshold").value);
+  params.set("ci", $("ci").value);
+  if ($("drug-class").value) params.set("drug_class", $("drug-class").value);
+  const minN = parseInt($("min-n").value, 10);
+  if (minN > 0) params.set("min_n", String(minN));
+  if ($("pool").checked) params.set("pool", "true");
+  if ($("allow-retrospective").checked) params.set("allow_retrospective", "true");
+  return params;
+}
+
+async function showComparison(event) {
+  if (event) event.preventDefault();
+  const target = $("comparison");
+  const params = comparisonParams();
+  $("show").disabled = true;
+  target.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(`/compare/response-rate?format=html&${params}`, { headers: { Accept: "text/html" } });
+    if (!response.ok) throw new Error(await errorText(response));
+    target.innerHTML = await response.text();
+    for (const cell of target.querySelectorAll("[data-claim]")) {
+      cell.tabIndex = 0;
+      cell.setAttribute("role", "button");
+      cell.title = "Show where this number comes from";
+    }
+    if (!target.querySelector("tbody tr[data-cohort]")) {
+      target.prepend(el("p", { class: "hint" }, "No cohort matches this selection."));
+    }
+    const svg = `/plots/forest.svg?${params}`;
+    $("forest").src = svg;
+    $("forest-link").href = svg;
+    $("forest-figure").hidden = false;
+  } catch (error) {
+    showError(target, error);
+    $("forest-figure").hidden = true;
+  } finally {
+    $("show").disabled = false;
+    target.removeAttribute("aria-busy");
+  }
+}
+
+/* Provenance */
+
+const DERIVATION = {
+  Reported: "reported by the source as printed",
+  Derived: "derived (computed from numbers the source reports)",
+  Reconstructed: "reconstructed (rebuilt from partial figures of the source)",
+};
+
+function splitWords(name) {
+  return name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+function claimValues(values) {
+  const parts = [];
+  if (values.numerator !== undefined && values.denominator !== undefined) parts.push(`${values.numerator}/${values.denominator}`);
+  if (values.percent !== undefined) {
+    const ci = values.ciLow !== undefined && values.ciHigh !== undefined ? ` (95% CI ${values.ciLow}–${values.ciHigh})` : "";
+    parts.push(`${values.percent}%${ci}`);
+  }
+  if (values.responseThreshold) parts.push(`${values.responseThreshold} or better`);
+  return parts.join(", ");
+}
+
+function evidenceItem(ev) {
+  const where = ev.url ? link(ev.url, ev.document_label || ev.document) : (ev.document_label || ev.document);
+  if (ev.kind === "table" || ev.table) {
+    return el("li", { class: "evidence table" },
+      el("span", { class: "label" }, "Table cell: "),
+      `table ${ev.table || "?"}, row ${ev.row || "?"}, column ${ev.column || "?"}`,
+      ev.exact ? [" — ", el("q", {}, ev.exact)] : [],
+      where ? [el("br"), "in ", where] : []);
+  }
+  return el("li", { class: "evidence quote" },
+    el("blockquote", {}, ev.prefix ? el("span", { class: "context" }, `…${ev.prefix} `) : "",
+      el("mark", {}, ev.exact), ev.suffix ? el("span", { class: "context" }, ` ${ev.suffix}…`) : ""),
+    where ? ["in ", where] : []);
+}
+
+async function openProvenance(iri) {
+  const panel = $("provenance");
+  const body = $("provenance-body");
+  const id = localName(iri);
+  panel.hidden = false;
+  panel.dataset.claim = id;
+  body.replaceChildren(el("p", { class: "loading" }, "Loading…"));
+  try {
+    const claim = await getJSON(`/claims/${encodeURIComponent(id)}`);
+    const derivation = claim.derivation || "unknown";
+    body.replaceChildren(
+      el("p", { class: "value" }, el("strong", {}, claimValues(claim.values) || id)),
+      el("dl", {},
+        el("dt", {}, "Source"),
+        el("dd", { id: "provenance-source" }, el("span", { title: claim.source.title }, claim.source.label || claim.source.id),
+          el("br"), publicationLinks(claim.source)),
+        el("dt", {}, "Derivation"),
+        el("dd", { id: "provenance-derivation", class: `derivation ${derivation}` }, DERIVATION[derivation] || splitWords(derivation)),
+        el("dt", {}, "Verification"),
+        el("dd", { id: "provenance-verification" }, splitWords(claim.verification || "not recorded")),
+        el("dt", {}, "Claim"),
+        el("dd", {}, el("code", {}, claim.id), ` about `, el("code", {}, claim.about))),
+      el("h3", {}, "Evidence"),
+      claim.evidence.length
+        ? el("ul", { id: "provenance-evidence", class: "plain" }, claim.evidence.map(evidenceItem))
+        : el("p", { id: "provenance-evidence", class: "hint" }, "No quote or table cell recorded for this claim."));
+    panel.focus();
+  } catch (error) {
+    showError(body, error);
+  }
+}
+
+function onComparisonClick(event) {
+  const cell = event.target.closest("[data-claim]");
+  if (cell && $("comparison").contains(cell)) openProvenance(cell.dataset.claim);
+}
+
+function onComparisonKey(event) {
+  if (event.key !== "Enter" && event.key !== " ") return;
+  const cell = event.target.closest("[data-claim]");
+  if (cell) {
+    event.preventDefault();
+    openProvenance(cell.dataset.claim);
+  }
+}
+
+/* Conflicts */
+
+async function loadConflicts() {
+  const target = $("conflicts");
+  try {
+    const conflicts = await getJSON("/conflicts");
+    if (!conflicts.length) {
+      target.replaceChildren(el("li", {}, "No conflicts found."));
+      return;
+    }
+    target.replaceChildren(...conflicts.map((c) => el("li", { "data-conflict": c.id },
+      el("span", { class: "rule" }, splitWords(c.rule)), " ", c.message,
+      el("ul", { class: "involved" }, c.involves.map((i) => el("li", {},
+        el("a", { href: "#", "data-claim": ID_PREFIX + i.id, class: "claim-link" }, i.id),
+        i.source_label ? ` — ${i.source_label}` : "",
+        i.evidence.length && i.evidence[0].exact ? [": ", el("q", {}, i.evidence[0].exact)] : []))))));
+  } catch (error) {
+    showError(target, error);
+  }
+}
+
+function onConflictClick(event) {
+  const anchor = event.target.closest("a[data-claim]");
+  if (!anchor) return;
+  event.preventDefault();
+  openProvenance(anchor.dataset.claim);
+}
+
+/* Named questions and SPARQL */
+
+async function loadQuestions() {
+  const select = $("question");
+  try {
+    const list = await getJSON("/questions");
+    for (const q of list) select.append(el("option", { value: q.name, title: q.description }, q.title));
+    select.dataset.loaded = "true";
+    select.questions = Object.fromEntries(list.map((q) => [q.name, q]));
+  } catch (error) {
+    $("sparql-status").textContent = `Could not list the questions: ${error.message}`;
+  }
+}
+
+async function chooseQuestion() {
+  const name = $("question").value;
+  if (!name) return;
+  const described = ($("question").questions || {})[name];
+  $("question-description").textContent = described ? described.description : "";
+  try {
+    const response = await fetch(`/questions/${encodeURIComponent(name)}.rq`);
+    if (!response.ok) throw new Error(await errorText(response));
+    $("sparql-query").value = await response.text();
+    $("sparql-query").dataset.question = name;
+  } catch (error) {
+    $("sparql-status").textContent = error.message;
+  }
+}
+
+function postQuery(query, accept) {
+  return fetch("/sparql", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: accept },
+    body: new URLSearchParams({ query }),
+  });
+}
+
+function termText(term) {
+  if (!term) return "";
+  if (term.type === "uri") return localName(term.value);
+  return term.value;
+}
+
+function termCell(term) {
+  if (!term) return el("td");
+  if (term.type === "uri") return el("td", { title: term.value }, localName(term.value));
+  return el("td", {}, term.value);
+}
+
+let csvUrl = null;
+
+async function runSparql() {
+  const query = $("sparql-query").value;
+  const target = $("sparql-results");
+  const status = $("sparql-status");
+  const csv = $("sparql-csv");
+  $("run-sparql").disabled = true;
+  status.textContent = "Running…";
+  csv.hidden = true;
+  target.removeAttribute("data-rows");
+  try {
+    const response = await postQuery(query, "application/sparql-results+json");
+    if (!response.ok) throw new Error(await errorText(response));
+    const results = await response.json();
+    if (typeof results.boolean === "boolean") {
+      target.replaceChildren(el("p", { class: "value" }, results.boolean ? "yes (true)" : "no (false)"));
+      target.dataset.rows = "0";
+      status.textContent = "";
+      return;
+    }
+    const vars = results.head.vars;
+    const bindings = results.results.bindings;
+    target.replaceChildren(el("table", { id: "sparql-table" },
+      el("thead", {}, el("tr", {}, vars.map((v) => el("th", { scope: "col" }, v)))),
+      el("tbody", {}, bindings.map((b) => el("tr", {}, vars.map((v) => termCell(b[v])))))));
+    target.dataset.rows = String(bindings.length);
+    status.textContent = `${bindings.length} row${bindings.length === 1 ? "" : "s"}`;
+    const csvResponse = await postQuery(query, "text/csv");
+    if (csvResponse.ok) {
+      if (csvUrl) URL.revokeObjectURL(csvUrl);
+      csvUrl = URL.createObjectURL(await csvResponse.blob());
+      csv.href = csvUrl;
+      csv.download = `${$("sparql-query").dataset.question || "results"}.csv`;
+      csv.hidden = false;
+    }
+  } catch (error) {
+    showError(target, error);
+    status.textContent = "";
+  } finally {
+    $("run-sparql").disabled = false;
+  }
+}
+
+/* Start */
+
+async function loadHealth() {
+  try {
+    const health = await getJSON("/health");
+    $("status").textContent = `mmkb ${health.version} · ${health.triples.toLocaleString("en")} triples`;
+  } catch (error) {
+    $("status").textContent = `Service not reachable: ${error.message}`;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("compare-form").addEventListener("submit", showComparison);
+  $("comparison").addEventListener("click", onComparisonClick);
+  $("comparison").addEventListener("keydown", onComparisonKey);
+  $("conflicts").addEventListener("click", onConflictClick);
+  $("provenance-close").addEventListener("click", () => { $("provenance").hidden = true; });
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("provenance").hidden = true; });
+  $("question").addEventListener("change", chooseQuestion);
+  $("run-sparql").addEventListener("click", runSparql);
+  loadHealth();
+  loadStudies();
+  loadConflicts();
+  loadQuestions();
+  showComparison();
+});

@@ -1,0 +1,134 @@
+"""The web page in a real headless Chromium: compare, trace a number to its quote, conflicts, SPARQL."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+WAIT_SECONDS = 15
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        pytest.fail(
+            f"the browser test needs the system Chromium and its driver; missing: {', '.join(missing)} "
+            "(install with: apt-get install -y chromium chromium-driver)"
+        )
+    with tempfile.TemporaryDirectory(prefix="mmkb-chromium-") as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = str(CHROMIUM)
+        for argument in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--window-size=1600,1200",
+            f"--user-data-dir={profile}",
+        ):
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "SEVERE"})
+        driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def _rows_by_cohort(driver: WebDriver) -> dict[str, list[str]]:
+    rows = driver.find_elements(By.CSS_SELECTOR, "#comparison table tbody tr[data-cohort]")
+    return {
+        str(row.get_attribute("data-cohort")).rsplit("/", 1)[-1]: [
+            cell.text for cell in row.find_elements(By.TAG_NAME, "td")
+        ]
+        for row in rows
+    }
+
+
+def test_page_compares_traces_lists_conflicts_and_runs_sparql(
+    browser: webdriver.Chrome, live_server: str, tmp_path: Path
+) -> None:
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    browser.get(live_server + "/")
+    assert browser.title.startswith("mmkb")
+    wait.until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#studies-table tr[data-study='study-sirius']"))
+    )
+
+    # The comparison, grouped by regimen.
+    Select(browser.find_element(By.ID, "by")).select_by_value("regimen")
+    wait.until(ec.element_to_be_clickable((By.ID, "show"))).click()
+    wait.until(
+        lambda d: d.find_elements(
+            By.XPATH, "//*[@id='comparison']//tr[@class='stratum']/th[text()='daratumumab']"
+        )
+    )
+    sirius = _rows_by_cohort(browser)["sirius-dara16"]
+    assert "31/106" in sirius
+    assert any(cell.startswith("29.2") for cell in sirius)
+    forest = browser.find_element(By.ID, "forest")
+    assert "by=regimen" in str(forest.get_attribute("src"))
+    wait.until(
+        lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", forest)
+    )
+
+    # Click the SIRIUS rate: the provenance panel shows the quote, the source and its links.
+    cell = browser.find_element(
+        By.CSS_SELECTOR, "#comparison tr[data-cohort$='/sirius-dara16'] td.rate[data-claim]"
+    )
+    assert cell.text.startswith("29.2")
+    cell.click()
+    panel = wait.until(ec.visibility_of_element_located((By.ID, "provenance")))
+    wait.until(ec.text_to_be_present_in_element((By.ID, "provenance-source"), "Lonial 2016"))
+    assert "ORR 29.2% (31/106; 95% CI 20.8-38.9)" in panel.find_element(By.ID, "provenance-evidence").text
+    assert "reported" in panel.find_element(By.ID, "provenance-derivation").text
+    links = [a.get_attribute("href") for a in panel.find_elements(By.CSS_SELECTOR, "#provenance-source a")]
+    assert "https://doi.org/10.1016/S0140-6736(15)01120-4" in links
+    assert "https://pubmed.ncbi.nlm.nih.gov/26778538/" in links
+    assert browser.save_screenshot(str(tmp_path / "provenance.png"))
+    browser.find_element(By.ID, "provenance-close").click()
+
+    # The conflicts list.
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#conflicts > li[data-conflict]")) >= 10)
+
+    # A named question: its text fills the box, Run shows rows and offers the CSV.
+    wait.until(lambda d: d.find_element(By.ID, "question").get_attribute("data-loaded") == "true")
+    Select(browser.find_element(By.ID, "question")).select_by_value("conflict-findings")
+    wait.until(ec.text_to_be_present_in_element_value((By.ID, "sparql-query"), "# title:"))
+    browser.find_element(By.ID, "run-sparql").click()
+    wait.until(lambda d: int(d.find_element(By.ID, "sparql-results").get_attribute("data-rows") or 0) > 0)
+    headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#sparql-results thead th")]
+    assert headers[:3] == ["conflict", "rule", "message"]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#sparql-results tbody tr")) >= 10
+    csv_link = wait.until(ec.visibility_of_element_located((By.ID, "sparql-csv")))
+    assert str(csv_link.get_attribute("href")).startswith("blob:")
+    csv_text = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.text()).then(done, e => done(String(e)));",
+        csv_link.get_attribute("href"),
+    )
+    assert csv_text.splitlines()[0].startswith("conflict,rule,message")
+
+    # No script errors, and a screenshot of the page.
+    assert browser.get_log("browser") == []
+    browser.execute_script("window.scrollTo(0, 0)")
+    screenshot = tmp_path / "page.png"
+    assert browser.save_screenshot(str(screenshot))
+    assert screenshot.exists() and screenshot.stat().st_size > 0
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
