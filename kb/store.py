@@ -84,7 +84,7 @@ class GraphStore:
     def graph_names(self) -> list[str]:
         return sorted(
             str(g.identifier)
-            for g in self.dataset.contexts()
+            for g in self.dataset.graphs()
             if isinstance(g.identifier, URIRef) and not str(g.identifier).startswith("urn:x-rdflib:")
         )
 
