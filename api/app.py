@@ -27,7 +27,8 @@ from api.routes import (
 )
 from kb.knowledge_base import KnowledgeBase
 
-logger = logging.getLogger("mmkb")
+# A child of uvicorn's logger, so that the startup line shows wherever uvicorn logs.
+logger = logging.getLogger("uvicorn.error.mmkb")
 
 
 def include_routers(app: FastAPI) -> None:
