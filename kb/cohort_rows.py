@@ -100,14 +100,20 @@ class Context:
         self.conflicts: dict[Node, set[str]] = defaultdict(set)
         for r in kb.ask_named("claim-conflicts"):
             self.conflicts[r["record"]].add(str(r["conflict"]))
+        self.parents: dict[Node, list[Node]] = defaultdict(list)
+        for r in kb.select("SELECT ?c ?p WHERE { ?c mm:subgroupOf ?p } ORDER BY ?c ?p"):
+            self.parents[r["c"]].append(r["p"])
+        self.with_patients = {r["c"] for r in kb.select("SELECT DISTINCT ?c WHERE { ?x mm:memberOf ?c }")}
+        self.response_claims = kb.ask_named("response-claims")
+        # Each cohort's patients with their best response to a regimen the cohort received.
+        self.patient_responses: dict[Node, dict[Node, dict[str, Node]]] = defaultdict(dict)
+        for r in kb.ask_named("patient-responses"):
+            if r["regimen"] in self.regimens[r["cohort"]]:
+                self.patient_responses[r["cohort"]][r["patient"]] = r
         publications = "SELECT ?p ?l WHERE { ?p a/rdfs:subClassOf* mm:Publication ; rdfs:label ?l }"
         self.labels = {r["p"]: str(r["l"]) for r in kb.select(publications)}
         self.ranks = {
             r["c"]: as_int(r["r"]) for r in kb.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")
-        }
-        self.notation = {
-            r["c"]: str(r["n"])
-            for r in kb.select("SELECT ?c ?n WHERE { ?c a mm:ResponseCategory ; skos:notation ?n }")
         }
 
     # ---------------------------------------------------------------- strata
@@ -126,10 +132,7 @@ class Context:
                 key = relation + ":" + ",".join(sorted(local_name(m) for m in members))
                 label = f"{RELATION_WORDS.get(relation, relation)} {' + '.join(sorted(members.values()))}"
                 return key, label
-            todo += [
-                r["parent"]
-                for r in self.kb.select("SELECT ?parent WHERE { ?c mm:subgroupOf ?parent }", {"c": current})
-            ]
+            todo += self.parents.get(current, [])
         return "unselected", UNSELECTED
 
     def regimen_text(self, regimens: Iterable[Node]) -> str:
@@ -181,7 +184,7 @@ def _source_rank(row: dict[str, Node]) -> int:
 
 def claim_drafts(ctx: Context, threshold: Node, ipd_cohorts: set[Node]) -> list[Draft]:
     groups: dict[tuple[Node, Node | None], list[dict[str, Node]]] = defaultdict(list)
-    for row in ctx.kb.ask_named("response-claims"):
+    for row in ctx.response_claims:
         if row.get("threshold") != threshold or (row["cohort"] in ipd_cohorts and "toRegimen" not in row):
             continue
         if "toRegimen" in row and row["toRegimen"] in ctx.regimens[row["cohort"]]:
@@ -269,17 +272,13 @@ def _same_figure(a: dict[str, Node], b: dict[str, Node]) -> bool:
 
 def ipd_drafts(ctx: Context, threshold: Node) -> list[Draft]:
     """Rows counted from individual patient records, for every cohort whose patients are reported."""
-    by_cohort: dict[Node, dict[Node, dict[str, Node]]] = defaultdict(dict)
-    for row in ctx.kb.ask_named("patient-responses"):
-        if row["regimen"] in ctx.regimens[row["cohort"]]:
-            by_cohort[row["cohort"]][row["patient"]] = row
     aggregates: dict[Node, list[dict[str, Node]]] = defaultdict(list)
-    for row in ctx.kb.ask_named("response-claims"):
+    for row in ctx.response_claims:
         if row.get("threshold") == threshold and "toRegimen" not in row:
             aggregates[row["cohort"]].append(row)
     return [
         _ipd_draft(ctx, cohort, patients, threshold, aggregates[cohort])
-        for cohort, patients in by_cohort.items()
+        for cohort, patients in ctx.patient_responses.items()
     ]
 
 
@@ -337,9 +336,9 @@ def attribute_drafts(ctx: Context, threshold: Node, attribute: str) -> list[Draf
             values[(r["cohort"], r["patient"])] = str(r["valueLabel"])
     drafts = []
     for draft in ipd_drafts(ctx, threshold):
-        if ctx.kb.store.ask("ASK { ?c mm:subgroupOf ?p . ?x mm:memberOf ?p }", {"c": draft.cohort}):
+        if any(p in ctx.with_patients for p in ctx.parents.get(draft.cohort, [])):
             continue  # only the outermost cohort whose patients are reported
-        patients = {p: r for p, r in _patients_of(ctx, draft.cohort).items()}
+        patients = ctx.patient_responses[draft.cohort]
         split: dict[str, dict[Node, dict[str, Node]]] = defaultdict(dict)
         for patient, row in patients.items():
             split[values.get((draft.cohort, patient), "not reported")][patient] = row
@@ -348,14 +347,6 @@ def attribute_drafts(ctx: Context, threshold: Node, attribute: str) -> list[Draf
                 _ipd_draft(ctx, draft.cohort, members, threshold, [], suffix=f"{attribute}: {value}")
             )
     return drafts
-
-
-def _patients_of(ctx: Context, cohort: Node) -> dict[Node, dict[str, Node]]:
-    return {
-        r["patient"]: r
-        for r in ctx.kb.ask_named("patient-responses", {"cohort": cohort})
-        if r["regimen"] in ctx.regimens[cohort]
-    }
 
 
 def _closest(claims: list[dict[str, Node]], cut: int) -> list[dict[str, Node]]:
