@@ -1,0 +1,95 @@
+"""Service settings: one frozen record, read from MMKB_* environment variables and `mmkb serve` options."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _setting(default: Any, env: str, help: str) -> Any:
+    """A field with its environment variable and the help text shared by the CLI and the README."""
+    return field(default=default, metadata={"env": env, "help": help})
+
+
+class SettingsError(ValueError):
+    """A setting whose value cannot be used; the message names the variable or option."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every limit and switch of the service. Defaults suit a single machine serving its own users."""
+
+    # SPARQL evaluation
+    sparql_deadline_seconds: float = _setting(
+        10.0, "MMKB_SPARQL_DEADLINE", "seconds a SPARQL query may run (parsing included) before 503"
+    )
+    sparql_max_rows: int = _setting(10000, "MMKB_SPARQL_MAX_ROWS", "most rows or triples in one SPARQL answer")
+    sparql_max_result_bytes: int = _setting(
+        16 * 1024 * 1024, "MMKB_SPARQL_MAX_RESULT_BYTES", "most bytes in one serialized SPARQL answer"
+    )
+    sparql_max_query_bytes: int = _setting(
+        100 * 1024, "MMKB_SPARQL_MAX_QUERY_BYTES", "longest SPARQL query text accepted, in bytes"
+    )
+    sparql_workers: int = _setting(2, "MMKB_SPARQL_WORKERS", "worker processes evaluating SPARQL")
+    sparql_queue: int = _setting(
+        8, "MMKB_SPARQL_QUEUE", "SPARQL requests that may wait for a worker; more are answered 503 at once"
+    )
+    sparql_worker_memory_mb: int = _setting(
+        2048, "MMKB_SPARQL_WORKER_MEMORY_MB", "memory limit of each SPARQL worker process, in MiB"
+    )
+    # HTTP
+    max_body_bytes: int = _setting(
+        1024 * 1024, "MMKB_MAX_BODY_BYTES", "largest request body accepted on any route, in bytes"
+    )
+    client_timeout_seconds: float = _setting(
+        10.0, "MMKB_CLIENT_TIMEOUT", "seconds a client may take to send its request (or stay idle) before cut off"
+    )
+    allowed_hosts: tuple[str, ...] = _setting(
+        ("127.0.0.1", "localhost", "[::1]", "::1"),
+        "MMKB_ALLOWED_HOSTS",
+        "Host header values accepted, comma-separated ('*' accepts any)",
+    )
+    cors_origins: tuple[str, ...] = _setting(
+        (), "MMKB_CORS_ORIGINS", "origins allowed cross-origin reads, comma-separated (none by default)"
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then MMKB_* variables from `environ` (os.environ when None), then `overrides`."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            env = f.metadata["env"]
+            if env in environ:
+                values[f.name] = parse_value(f, environ[env], env)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """SettingsError when a limit is not positive."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
+                raise SettingsError(f"{f.metadata['env']} must be positive, not {value}")
+
+
+def parse_value(f: dataclasses.Field[Any], text: str, name: str) -> Any:
+    """`text` as the type of field `f`; SettingsError naming `name` when it does not parse."""
+    default = f.default
+    try:
+        if isinstance(default, tuple):
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        if isinstance(default, bool):
+            return text.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+    except ValueError:
+        raise SettingsError(f"{name}: {text!r} is not a valid {type(default).__name__}") from None
+    return text
