@@ -26,7 +26,9 @@ class Settings:
     sparql_deadline_seconds: float = _setting(
         10.0, "MMKB_SPARQL_DEADLINE", "seconds a SPARQL query may run (parsing included) before 503"
     )
-    sparql_max_rows: int = _setting(10000, "MMKB_SPARQL_MAX_ROWS", "most rows or triples in one SPARQL answer")
+    sparql_max_rows: int = _setting(
+        10000, "MMKB_SPARQL_MAX_ROWS", "most rows or triples in one SPARQL answer"
+    )
     sparql_max_result_bytes: int = _setting(
         16 * 1024 * 1024, "MMKB_SPARQL_MAX_RESULT_BYTES", "most bytes in one serialized SPARQL answer"
     )
@@ -45,7 +47,9 @@ class Settings:
         1024 * 1024, "MMKB_MAX_BODY_BYTES", "largest request body accepted on any route, in bytes"
     )
     client_timeout_seconds: float = _setting(
-        10.0, "MMKB_CLIENT_TIMEOUT", "seconds a client may take to send its request (or stay idle) before cut off"
+        10.0,
+        "MMKB_CLIENT_TIMEOUT",
+        "seconds a client may take to send its request (or stay idle) before cut off",
     )
     allowed_hosts: tuple[str, ...] = _setting(
         ("127.0.0.1", "localhost", "[::1]", "::1"),
