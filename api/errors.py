@@ -1,24 +1,45 @@
-"""Error responses as JSON {"error": ..., "valid": [...]} and the handlers that produce them."""
+"""Error responses as JSON {"error": ..., "valid": [...]}: every library error class with its 4xx status,
+and a catch-all 500 that never shows a traceback to the client."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
+from api.http.headers import SECURITY_HEADERS
+from api.schemas import Error
 from kb.compare import OptionError
+from kb.knowledge_base import LoadFailed
+from kb.sparql import BindingError
+from kb.store import LocationError
+
+# Library errors a request can cause, with their status and what the client should do about them.
+# QueryEngineError and anything else not listed is a fault of the service: a 500 with no details.
+LIBRARY_ERRORS: Mapping[type[Exception], tuple[int, str]] = {
+    BindingError: (400, "this value cannot be used in a query; ids hold letters, digits, '-', '.', '_', '~'"),
+    OptionError: (422, ""),
+    LocationError: (400, "name a supported store location"),
+    LoadFailed: (422, "fix the files named"),
+}
 
 
 class ApiError(Exception):
     """An error the client can fix: a status, a message and, where it helps, the valid values."""
 
-    def __init__(self, status: int, error: str, valid: Sequence[str] = ()) -> None:
+    def __init__(
+        self, status: int, error: str, valid: Sequence[str] = (), headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(error)
         self.status = status
         self.error = error
         self.valid = list(valid)
+        self.headers = dict(headers or {})
 
 
 def invalid_option(option: str, value: str, valid: Sequence[str]) -> ApiError:
@@ -29,30 +50,43 @@ def not_found(what: str, value: str, valid: Sequence[str] = ()) -> ApiError:
     return ApiError(404, f"no {what} {value!r}", valid)
 
 
-def _body(error: str, valid: Sequence[str] = ()) -> dict[str, object]:
-    body: dict[str, object] = {"error": error}
-    if valid:
-        body["valid"] = list(valid)
-    return body
+def error_response(
+    status: int, error: str, valid: Sequence[str] = (), headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The one shape of every error answer, described in OpenAPI by schemas.Error."""
+    body = Error(error=error, valid=list(valid)).model_dump(exclude_defaults=True)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """The OpenAPI `responses` entries of these error statuses, each with the Error model."""
+    meanings = {
+        400: "bad request: a value that cannot be used, or a Host header this service does not answer to",
+        403: "refused: an unsafe method from another site's page",
+        404: "nothing by that name; `valid` lists the names there are",
+        405: "method not allowed; the Allow header lists the allowed ones",
+        413: "request body larger than the limit",
+        415: "request body of a media type this route does not read",
+        422: "invalid parameter; `valid` lists the valid values",
+    }
+    return {status: {"model": Error, "description": meanings[status]} for status in statuses}
 
 
 def _valid_from_message(message: str) -> list[str]:
-    """The library's messages end in '; valid: a, b, c' (or 'valid names:')."""
-    _, sep, tail = message.rpartition("valid")
-    if not sep:
-        return []
-    tail = tail.split(":", 1)[-1]
-    return [v.strip() for v in tail.split(",") if v.strip()]
+    """The library's messages end in '; valid: a, b, c' (or '; valid names: ...')."""
+    found = re.search(r";\s*valid(?: names)?:\s*(.*)$", message)
+    return [v.strip() for v in found.group(1).split(",") if v.strip()] if found else []
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(_body(exc.error, exc.valid), status_code=exc.status)
+    return error_response(exc.status, exc.error, exc.valid, exc.headers)
 
 
-async def _option_error(request: Request, exc: Exception) -> JSONResponse:
-    message = str(exc)
-    return JSONResponse(_body(message, _valid_from_message(message)), status_code=422)
+async def _library_error(request: Request, exc: Exception) -> JSONResponse:
+    status, advice = next(v for k, v in LIBRARY_ERRORS.items() if isinstance(exc, k))
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return error_response(status, f"{message}; {advice}" if advice else message, _valid_from_message(message))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -60,10 +94,41 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     problems = [
         f"{'.'.join(str(part) for part in e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()
     ]
-    return JSONResponse({"error": "invalid request: " + "; ".join(problems)}, status_code=422)
+    return error_response(422, "invalid request: " + "; ".join(problems))
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (one path may have a route per method)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        return error_response(405, f"{request.method} is not allowed on {request.url.path}", allowed, headers)
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        return error_response(404, f"no such path {request.url.path!r}; the API is described at /docs")
+    return error_response(exc.status_code, str(exc.detail), headers=headers)
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    # The traceback goes to the server log (Starlette re-raises after this handler), never to the client.
+    # This answer is sent outside the middleware stack, so it carries the security headers itself.
+    return error_response(500, "internal error; the service log has the details", headers=SECURITY_HEADERS)
 
 
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(OptionError, _option_error)
+    for error_class in LIBRARY_ERRORS:
+        app.add_exception_handler(error_class, _library_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal_error)

@@ -60,6 +60,10 @@ class Settings:
         (), "MMKB_CORS_ORIGINS", "origins allowed cross-origin reads, comma-separated (none by default)"
     )
 
+    # Server
+    host: str = _setting("127.0.0.1", "MMKB_HOST", "address to listen on; its name is always an allowed host")
+    port: int = _setting(8000, "MMKB_PORT", "TCP port to listen on")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then MMKB_* variables from `environ` (os.environ when None), then `overrides`."""
@@ -68,22 +72,31 @@ class Settings:
         for f in dataclasses.fields(cls):
             env = f.metadata["env"]
             if env in environ:
-                values[f.name] = parse_value(f, environ[env], env)
+                values[f.name] = checked_value(f, environ[env], env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
         settings.check()
         return settings
 
     def check(self) -> None:
-        """SettingsError when a limit is not positive."""
+        """SettingsError, naming the variable, when a value is out of range."""
         for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
-                raise SettingsError(f"{f.metadata['env']} must be positive, not {value}")
+            problem = value_problem(f, getattr(self, f.name))
+            if problem:
+                raise SettingsError(f"{f.metadata['env']} {problem}")
 
 
-def parse_value(f: dataclasses.Field[Any], text: str, name: str) -> Any:
-    """`text` as the type of field `f`; SettingsError naming `name` when it does not parse."""
+def value_problem(f: dataclasses.Field[Any], value: Any) -> str:
+    """What is wrong with `value` for field `f`, or '' when it is usable."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
+        return f"must be positive, not {value}"
+    if f.name == "port" and value > 65535:
+        return f"must be a TCP port (1 to 65535), not {value}"
+    return ""
+
+
+def parse_value(f: dataclasses.Field[Any], text: str) -> Any:
+    """`text` as the type of field `f`; SettingsError saying why when it does not parse."""
     default = f.default
     try:
         if isinstance(default, tuple):
@@ -95,5 +108,17 @@ def parse_value(f: dataclasses.Field[Any], text: str, name: str) -> Any:
         if isinstance(default, float):
             return float(text)
     except ValueError:
-        raise SettingsError(f"{name}: {text!r} is not a valid {type(default).__name__}") from None
+        raise SettingsError(f"{text!r} is not a valid {type(default).__name__}") from None
     return text
+
+
+def checked_value(f: dataclasses.Field[Any], text: str, name: str) -> Any:
+    """`text` parsed and checked for field `f`; SettingsError naming `name` (variable or option)."""
+    try:
+        value = parse_value(f, text)
+    except SettingsError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+    problem = value_problem(f, value)
+    if problem:
+        raise SettingsError(f"{name} {problem}")
+    return value

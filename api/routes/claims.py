@@ -13,7 +13,7 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from api.deps import KBDep
-from api.errors import not_found
+from api.errors import error_responses, not_found
 from api.schemas import Claim, CurationActivity, Evidence, Publication
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import ID
@@ -127,7 +127,7 @@ def describe(kb: KnowledgeBase, *, about: Sequence[Node] = (), claims: Sequence[
     return out
 
 
-@router.get("/claims/{claim_id}", response_model=Claim, responses={404: {"description": "unknown claim"}})
+@router.get("/claims/{claim_id}", response_model=Claim, responses=error_responses(404))
 def get_claim(claim_id: str, kb: KBDep) -> Claim:
     found = describe(kb, claims=[ID[claim_id]])
     if not found:

@@ -20,7 +20,11 @@ MEDIA_TYPES = {
 }
 
 
-@router.get("/export", responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}})
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
+)
 def export(
     kb: KBDep, format: Annotated[str, Query(description=", ".join(MEDIA_TYPES))] = "turtle"
 ) -> Response:

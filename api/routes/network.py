@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import KBDep
-from api.errors import not_found
+from api.errors import error_responses, not_found
 from api.routes.compare import negotiate
 from kb.network import citation_network, regimen_network, to_graphml, to_node_link
 from kb.network_svg import to_svg
@@ -18,7 +18,11 @@ KINDS = ("regimens", "citations")
 MEDIA_TYPES = {"json": "application/json", "graphml": "application/graphml+xml", "svg": "image/svg+xml"}
 
 
-@router.get("/network/{kind}", responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}})
+@router.get(
+    "/network/{kind}",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}, **error_responses(404)},
+)
 def network(
     kind: str,
     request: Request,

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, PlainTextResponse
 
-from api.errors import not_found
+from api.errors import error_responses, not_found
 from kb.questions import question, questions
 
 router = APIRouter(tags=["page"])
@@ -26,9 +26,7 @@ def index() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", media_type=MEDIA_TYPES[".html"])
 
 
-@router.get(
-    "/static/{filename}", response_class=FileResponse, responses={404: {"description": "no such file"}}
-)
+@router.get("/static/{filename}", response_class=FileResponse, responses=error_responses(404))
 def static(filename: str) -> FileResponse:
     """One of the page's own files; nothing else under the package is reachable."""
     files = sorted(p.name for p in STATIC_DIR.iterdir() if p.suffix in MEDIA_TYPES)
@@ -41,7 +39,7 @@ def static(filename: str) -> FileResponse:
 @router.get(
     "/questions/{name}.rq",
     response_class=PlainTextResponse,
-    responses={200: {"content": {"text/plain": {}}}, 404: {"description": "unknown name"}},
+    responses={200: {"content": {"text/plain": {}}}, **error_responses(404)},
 )
 def question_text(name: str) -> PlainTextResponse:
     """The SPARQL text of one named question, header comments included."""

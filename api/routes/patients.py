@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from api.deps import KBDep
-from api.errors import not_found
+from api.deps import KBDep, id_query
+from api.errors import error_responses, not_found
 from api.routes.claims import describe, local
 from api.schemas import Claim, Patient, PatientList
 from kb.namespaces import ID
@@ -16,10 +17,8 @@ from kb.queries import query_text
 router = APIRouter(tags=["patients"])
 
 
-@router.get("/patients", response_model=PatientList, responses={404: {"description": "unknown study"}})
-def list_patients(
-    kb: KBDep, study: str = Query(description="study id, e.g. study-athens-dara-imid")
-) -> PatientList:
+@router.get("/patients", response_model=PatientList, responses=error_responses(404))
+def list_patients(kb: KBDep, study: Annotated[str, id_query("study-athens-dara-imid")]) -> PatientList:
     iri = ID[study]
     if not kb.store.ask("ASK { ?s a mm:Study }", {"s": iri}):
         raise not_found("study", study)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import KBDep
-from api.errors import not_found
+from api.errors import error_responses, not_found
 from api.schemas import QuestionAnswer, QuestionSummary
 from kb.questions import question, questions
 
@@ -20,9 +20,7 @@ def list_questions() -> list[QuestionSummary]:
     ]
 
 
-@router.get(
-    "/questions/{name}", response_model=QuestionAnswer, responses={404: {"description": "unknown name"}}
-)
+@router.get("/questions/{name}", response_model=QuestionAnswer, responses=error_responses(404))
 def run_question(name: str, kb: KBDep) -> QuestionAnswer:
     names = [q.name for q in questions()]
     if name not in names:

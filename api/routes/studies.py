@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Annotated
 
 from fastapi import APIRouter
 from rdflib.term import Node
 
-from api.deps import KBDep
-from api.errors import not_found
+from api.deps import KBDep, id_path
+from api.errors import error_responses, not_found
 from api.routes.claims import describe, local, publication, value
 from api.schemas import Cohort, Component, Regimen, StudyDetail, StudySummary
 from kb.knowledge_base import KnowledgeBase
@@ -83,10 +84,8 @@ def list_studies(kb: KBDep) -> list[StudySummary]:
     return _summaries(kb)
 
 
-@router.get(
-    "/studies/{study_id}", response_model=StudyDetail, responses={404: {"description": "unknown study"}}
-)
-def get_study(study_id: str, kb: KBDep) -> StudyDetail:
+@router.get("/studies/{study_id}", response_model=StudyDetail, responses=error_responses(404))
+def get_study(study_id: Annotated[str, id_path("study-pollux")], kb: KBDep) -> StudyDetail:
     iri = ID[study_id]
     found = _summaries(kb, iri)
     if not found:

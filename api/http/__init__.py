@@ -1,0 +1,1 @@
+"""HTTP plumbing below the routes: ASGI middleware, the uvicorn server and its connection deadline."""
