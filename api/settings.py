@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +58,7 @@ class Settings:
         "Host header values accepted, comma-separated ('*' accepts any)",
     )
     cors_origins: tuple[str, ...] = _setting(
-        (), "MMKB_CORS_ORIGINS", "origins allowed cross-origin reads, comma-separated (none by default)"
+        (), "MMKB_CORS_ORIGINS", "origins allowed cross-origin reads and writes, comma-separated"
     )
 
     # Server
@@ -122,3 +123,35 @@ def checked_value(f: dataclasses.Field[Any], text: str, name: str) -> Any:
     if problem:
         raise SettingsError(f"{name} {problem}")
     return value
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """One option per setting (--max-body-bytes for max_body_bytes), its help naming variable and default."""
+    for f in dataclasses.fields(Settings):
+        default = (",".join(f.default) if isinstance(f.default, tuple) else str(f.default)) or "none"
+        text = f"{f.metadata['help']} (env {f.metadata['env']}; default {default})"
+        parser.add_argument(
+            "--" + f.name.replace("_", "-"),
+            dest=f.name,
+            default=None,
+            type=_option_type(f),
+            metavar=type(f.default).__name__.upper() if not isinstance(f.default, tuple) else "A,B,...",
+            help=text.replace("%", "%%"),
+        )
+
+
+def _option_type(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        value = parse_value(f, text)
+        problem = value_problem(f, value)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+
+    parse.__name__ = type(f.default).__name__  # argparse names the type in its message on ValueError
+    return parse
+
+
+def from_args(args: argparse.Namespace) -> Settings:
+    """Settings from parsed options (add_options), over MMKB_* variables, over the defaults."""
+    return Settings.from_env(**{f.name: getattr(args, f.name, None) for f in dataclasses.fields(Settings)})

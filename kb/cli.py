@@ -206,17 +206,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.http.server import server_config
+    from api.settings import from_args
 
+    settings = from_args(args)
     paths = [Path(p) for p in [*(args.kb or []), *(args.data or [])]] or None
     started = time.perf_counter()
     kb = KnowledgeBase.open(paths)
     studies = len(kb.select("SELECT DISTINCT ?s WHERE { ?s a mm:Study }"))
     print(
         f"mmkb: {len(kb)} triples, {studies} studies loaded in {time.perf_counter() - started:.2f} s; "
-        f"serving at http://{args.host}:{args.port}/ (SPARQL at /sparql, API docs at /docs)",
+        f"serving at http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API docs at /docs)",
         file=sys.stderr,
     )
-    uvicorn.run(create_app(kb), host=args.host, port=args.port, log_level="info")
+    uvicorn.Server(server_config(create_app(kb, settings), settings, log_level="info")).run()
     return 0
 
 
@@ -288,8 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("serve", help="run the HTTP service (REST, SPARQL endpoint, web page) with uvicorn")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    # The service's settings (api.settings) are the one thing the CLI takes from the service layer.
+    from api.settings import add_options
+
+    add_options(p)
     p.add_argument(
         "--kb", nargs="+", metavar="PATH", help="curated files to serve instead of the shipped ones"
     )
