@@ -7,26 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rdflib import Literal, URIRef
+from rdflib.term import Node
 
-from kb.cohort_rows import (
-    PATIENT_ATTRIBUTES,
-    PROSPECTIVE_RANK,
-    RELATION_ORDER,
-    Context,
-    Draft,
-    attribute_drafts,
-    build_row,
-    claim_drafts,
-    ipd_drafts,
-    local_name,
-    number,
-)
+from kb.cohort_context import PROSPECTIVE_RANK, RELATION_ORDER, Context, number
+from kb.cohort_rows import PATIENT_ATTRIBUTES, Draft, attribute_drafts, build_row, claim_drafts, ipd_drafts
 from kb.comparison import (
     CI_METHODS,
     THRESHOLDS,
     ComparisonTable,
     HazardRatioRow,
     NotPooled,
+    OptionError,
     Pooled,
     Row,
 )
@@ -36,41 +27,62 @@ from kb.stats import GateInput, pool_logit, pooling_gate
 from kb.store import as_int
 
 GROUPINGS = ("refractory-status", "regimen", "drug-class", "design", "study")
-
-
-class OptionError(ValueError):
-    """An option value that is not one of the valid ones."""
+__all__ = ["GROUPINGS", "PATIENT_ATTRIBUTES", "Filters", "OptionError", "hazard_ratio_rows", "response_rates"]
 
 
 @dataclass(frozen=True)
 class Filters:
-    drug: str | None = None  # local name, e.g. "pomalidomide"
-    drug_class: str | None = None  # local name, e.g. "IMiD"
-    refractory: frozenset[str] = frozenset()  # drug or class local names of the refractory set
-    design: str | None = None  # local name, e.g. "RetrospectiveSeries"
+    """Filter values as a user gives them: a drug, class or design by label, synonym, notation or
+    identifier (case-insensitive); `refractory` names drugs or classes the population must be refractory to
+    at least (a class is met by any of its drugs)."""
+
+    drug: str | None = None
+    drug_class: str | None = None
+    refractory: frozenset[str] = frozenset()
+    design: str | None = None
     min_n: int = 0
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Filter values resolved to IRIs."""
+
+    drug: Node | None
+    drug_class: Node | None
+    refractory: frozenset[Node]
+    design: Node | None
+    min_n: int
+
+
+def resolve(ctx: Context, filters: Filters) -> Resolved:
+    """The IRIs the filter values name; OptionError listing the valid names for an unknown one."""
+    return Resolved(
+        ctx.resolve("drug", filters.drug) if filters.drug else None,
+        ctx.resolve("class", filters.drug_class) if filters.drug_class else None,
+        frozenset(ctx.resolve_drug_or_class(v) for v in filters.refractory),
+        ctx.resolve("design", filters.design) if filters.design else None,
+        filters.min_n,
+    )
 
 
 def _group(ctx: Context, row: Row, draft: Draft, by: str) -> tuple[str, str]:
     if by == "refractory-status" or by in PATIENT_ATTRIBUTES:
         return row.stratum_key, row.stratum
     if by == "regimen":
-        text = ctx.composition_text(draft.regimens)
-        return "regimen:" + text, text
+        return "regimen:" + ctx.composition_key(draft.regimens), ctx.composition_text(draft.regimens)
     if by == "drug-class":
-        text = ctx.class_text(draft.regimens)
-        return "classes:" + text, text
+        return "classes:" + ctx.class_key(draft.regimens), ctx.class_text(draft.regimens)
     if by == "design":
-        return f"design:{row.evidence_rank:02d}", row.design
+        return f"design:{row.evidence_rank:02d}:{row.design_id}", row.design
     return "study:" + row.study_id, row.study
 
 
-def _keep(ctx: Context, row: Row, draft: Draft, filters: Filters) -> bool:
+def _keep(ctx: Context, row: Row, draft: Draft, filters: Resolved) -> bool:
     if filters.drug and filters.drug not in ctx.drugs(draft.regimens):
         return False
     if filters.drug_class and filters.drug_class not in ctx.classes(draft.regimens):
         return False
-    if filters.design and local_name(ctx.cohorts[draft.cohort]["design"]) != filters.design:
+    if filters.design and ctx.cohorts[draft.cohort]["design"] != filters.design:
         return False
     return not (filters.min_n and (row.n is None or row.n < filters.min_n))
 
@@ -94,8 +106,8 @@ def response_rates(
     _check("by", by, GROUPINGS + PATIENT_ATTRIBUTES)
     _check("threshold", threshold, THRESHOLDS)
     _check("ci", ci_method, CI_METHODS)
-    filters = filters or Filters()
     ctx = Context(kb)
+    wanted = resolve(ctx, filters or Filters())
     t_iri = MM[threshold]
     if by in PATIENT_ATTRIBUTES:
         drafts = attribute_drafts(ctx, t_iri, by)
@@ -104,19 +116,20 @@ def response_rates(
         drafts = ipd + claim_drafts(ctx, t_iri, {d.cohort for d in ipd})
     table = ComparisonTable(grouping=by, threshold=threshold, ci_method=ci_method, pool_requested=pool)
     keyed = []
+    drafts_by_row: dict[tuple[str, str], Draft] = {}
     for draft in drafts:
-        row = build_row(ctx, draft, threshold, ci_method)
-        if filters.refractory and not _matches_refractory(row, filters.refractory):
-            if row.stratum_key != "unselected":
-                continue
-            row = replace(row, caveats=tuple(sorted({*row.caveats, "INDIRECT"})))
-        if not _keep(ctx, row, draft, filters):
+        stratum = ctx.stratum(draft.cohort, draft.to_prior)
+        if wanted.refractory and not ctx.covers(stratum, wanted.refractory):
+            continue
+        row = build_row(ctx, draft, threshold, ci_method, stratum)
+        if not _keep(ctx, row, draft, wanted):
             continue
         group_key, group_label = _group(ctx, row, draft, by)
         if by not in ("refractory-status", *PATIENT_ATTRIBUTES):
             row = replace(row, stratum=group_label, stratum_key=group_key)
         keyed.append(row)
-    keyed = _mark_definition_mismatch(ctx, keyed, by)
+        drafts_by_row[row.cohort_id, row.regimen_key] = draft
+    keyed = _distinguish_schedules(ctx, _mark_definition_mismatch(ctx, keyed, by), drafts_by_row)
     table.rows = sorted(
         keyed, key=lambda r: (_stratum_order(r.stratum_key), r.evidence_rank, -(r.n or 0), r.cohort)
     )
@@ -125,9 +138,28 @@ def response_rates(
     return table
 
 
-def _matches_refractory(row: Row, wanted: frozenset[str]) -> bool:
-    relation, _, members = row.stratum_key.partition(":")
-    return relation == "definingRefractoriness" and frozenset(members.split(",")) == wanted
+def _distinguish_schedules(ctx: Context, rows: list[Row], drafts: dict[tuple[str, str], Draft]) -> list[Row]:
+    """Rows whose regimens read alike but differ in schedule name the schedule of each drug that is given
+    on two or more different named schedules among them."""
+    by_text: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        by_text[row.regimen].add(row.regimen_key)
+    out = []
+    for row in rows:
+        if len(by_text[row.regimen]) > 1:
+            group = [d for (_, key), d in drafts.items() if key in by_text[row.regimen]]
+            known: dict[Node, set[Node]] = defaultdict(set)
+            for draft in group:
+                for regimen in draft.regimens:
+                    for drug, schedule in ctx.schedules[regimen].items():
+                        if schedule is not None:
+                            known[drug].add(schedule)
+            differing = {drug for drug, schedules in known.items() if len(schedules) > 1}
+            regimens = drafts[row.cohort_id, row.regimen_key].regimens
+            if differing:
+                row = replace(row, regimen=f"{row.regimen} ({ctx.schedule_text(regimens, differing)})")
+        out.append(row)
+    return out
 
 
 def _mark_definition_mismatch(ctx: Context, rows: list[Row], by: str) -> list[Row]:
@@ -135,7 +167,7 @@ def _mark_definition_mismatch(ctx: Context, rows: list[Row], by: str) -> list[Ro
         return rows
     definitions: dict[str, set[str]] = defaultdict(set)
     for row in rows:
-        definitions[row.stratum_key].add(ctx.refractory_stratum(URIRef(row.cohort_id.split("#")[0]))[0])
+        definitions[row.stratum_key].add(ctx.stratum(URIRef(row.cohort_id.split("#")[0])).key)
     return [
         replace(row, caveats=tuple(sorted({*row.caveats, "DEFINITION_MISMATCH"})))
         if len(definitions[row.stratum_key]) > 1
@@ -157,10 +189,11 @@ def _pooling(ctx: Context, rows: Sequence[Row], allow_retrospective: bool) -> li
                 responders=r.responders,
                 count_origin=r.count_origin,
                 design_prospective=r.evidence_rank <= PROSPECTIVE_RANK,
-                is_rct_arm=r.design == "randomized phase 3 trial",
+                is_rct_arm=URIRef(r.cohort_id.split("#")[0]) in ctx.arms
+                or URIRef(r.design_id) == MM.RandomizedPhase3,
                 outcome_key=f"IMWG>={r.threshold}",
                 stratum_key=r.stratum_key,
-                regimen_key=r.regimen,
+                regimen_key=r.regimen_key,
                 overlaps_with=frozenset(
                     str(o) for o in ctx.lineage.get(URIRef(r.cohort_id.split("#")[0]), set())
                 ),

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+
+class OptionError(ValueError):
+    """An option value that is not one of the valid ones."""
+
+
 # Stable caveat codes and the sentence each stands for.
 CAVEATS: dict[str, str] = {
     "SMALL_N": "Fewer than 10 patients: the interval is wide.",
     "CASE_REPORT": "Case report: individual patients, no denominator of a defined population.",
     "CASE_SERIES": "Case series: a few selected patients reported individually.",
     "BOUNDARY": "All or none responded (x = 0 or x = n): the exact interval is one-sided.",
-    "RECONSTRUCTED": "The count is not printed: it is the only whole number that gives the printed "
-    "percentage, or it is counted from individual patient records.",
-    "AMBIGUOUS_COUNT": "Several counts fit the printed (or hedged) percentage; the interval covers "
-    "all of them.",
+    "RECONSTRUCTED": "The count is not printed: it is the only whole number that fits every printed figure "
+    "for it (percentages, hedged ones with their tolerance, and category counts), or it is counted from "
+    "individual patient records.",
+    "AMBIGUOUS_COUNT": "Several counts fit the printed (or hedged) figures: the rate shown is the printed "
+    "figure, marked ~, and the interval covers every fitting count.",
     "INCONSISTENT_COUNT": "No whole number of patients over the stated denominator gives the printed "
     "percentage (probably another denominator, e.g. response-evaluable).",
     "UNKNOWN_COUNT": "Neither the count nor a usable percentage and denominator are given.",
+    "UNKNOWN_DENOMINATOR": "The source does not give the denominator of this percentage: n is unknown, and "
+    "no count or interval is derived from it.",
+    "NOT_OVER_COHORT_SIZE": "No whole number of the cohort's patients gives the printed percentage: it is "
+    "over another denominator that the source does not give (e.g. response-evaluable patients).",
     "SECONDARY_SOURCE": "The figure was read in a secondary source (a summary page or a citing publication), "
     "not in the primary publication.",
     "RETROSPECTIVE": "Retrospective design: selection and assessment were not prespecified.",
@@ -30,7 +40,7 @@ CAVEATS: dict[str, str] = {
     "IMMATURE_MEDIAN": "The median was not reached at the data cut.",
     "MIXED_MEASURES": "Rows differ in response definition, threshold or denominator.",
     "RESPONSE_TO_PRIOR_REGIMEN": "Response to an earlier regimen of the same patients, not to the "
-    "study regimen.",
+    "study regimen; placed in the stratum of their refractory status before that regimen.",
 }
 
 THRESHOLDS = ("PR", "MR", "VGPR", "CR")
@@ -76,15 +86,31 @@ class Row:
     sources: tuple[Source, ...] = ()
     other_values: tuple[str, ...] = ()  # disagreeing values of other claims, shown beside this one
     conflicts: tuple[str, ...] = ()  # conflict finding IRIs
+    design_id: str = ""  # the study design concept's IRI
+    regimen_key: str = ""  # regimen identity: drug and schedule IRIs (see Context.regimen_key)
+    derivation: str = ""  # how a count that is not printed was obtained
+    rate_approximate: bool = False  # only candidate counts are known: the rate is the printed figure
+    n_unknown: bool = False  # the source gives a percentage over a denominator it does not state
 
     @property
     def x_over_n(self) -> str:
+        if self.n_unknown:
+            return "?/not reported"
         if self.responders is not None and self.n is not None:
             return f"{self.responders}/{self.n}"
         if self.candidates and self.n is not None:
             low, high = min(self.candidates), max(self.candidates)
             return f"{low}/{self.n}" if low == high else f"{low}-{high}/{self.n}"
         return "" if self.n is None else f"?/{self.n}"
+
+    @property
+    def rate_text(self) -> str:
+        """The rate shown: x/n in percent, or the printed figure marked ~ when only candidates are known."""
+        if self.rate_pct is None:
+            return ""
+        if self.rate_approximate:
+            return "~" + (self.printed_pct.lstrip("~") or f"{self.rate_pct:g}")
+        return f"{self.rate_pct:.1f}"
 
 
 @dataclass(frozen=True)

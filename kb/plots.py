@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Sequence
 
 from kb.comparison import ComparisonTable, HazardRatioRow, NotPooled, Pooled, Row
+from kb.namespaces import MM
 
 # Layout, in px. Fixed so that the same table always gives the same bytes.
 MARGIN = 10.0
@@ -100,15 +101,15 @@ def is_hollow(row: Row) -> bool:
 
 
 def is_grey(row: Row) -> bool:
-    return row.design.strip().lower() == "case report" or "CASE_REPORT" in row.caveats
+    return row.design_id == str(MM.CaseReport) or "CASE_REPORT" in row.caveats
 
 
 def _rate_text(row: Row) -> str:
     if row.rate_pct is None:
         return "n/a"
     if row.ci_low_pct is None or row.ci_high_pct is None:
-        return f"{row.rate_pct:.1f}"
-    return f"{row.rate_pct:.1f} ({row.ci_low_pct:.1f}-{row.ci_high_pct:.1f})"
+        return row.rate_text
+    return f"{row.rate_text} ({row.ci_low_pct:.1f}-{row.ci_high_pct:.1f})"
 
 
 def row_sentence(row: Row) -> str:
@@ -129,10 +130,10 @@ def row_sentence(row: Row) -> str:
     if row.rate_pct is None:
         rate = "no estimate"
     elif row.ci_low_pct is None or row.ci_high_pct is None:
-        rate = f"{row.rate_pct:.1f}% (no CI)"
+        rate = f"{row.rate_text}% (no CI)"
     else:
         method = METHOD_NAMES.get(row.ci_method, row.ci_method)
-        rate = f"{row.rate_pct:.1f}% (95% CI {row.ci_low_pct:.1f}-{row.ci_high_pct:.1f}, {method})"
+        rate = f"{row.rate_text}% (95% CI {row.ci_low_pct:.1f}-{row.ci_high_pct:.1f}, {method})"
     parts = [f"{row.study}: {row.cohort}: {count}, {rate}"]
     if row.caveats:
         parts.append("flags: " + ", ".join(row.caveats))

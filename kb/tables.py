@@ -86,6 +86,12 @@ def _record(row: Row) -> dict[str, Any]:
         "other_values": list(row.other_values),
         "conflicts": list(row.conflicts),
         "claims": [s.claim for s in row.sources],
+        "rate_text": row.rate_text,
+        "rate_approximate": row.rate_approximate,
+        "n_unknown": row.n_unknown,
+        "derivation": row.derivation,
+        "design_id": row.design_id,
+        "regimen_key": row.regimen_key,
     }
 
 

@@ -73,7 +73,7 @@ def _row_marks(row: Row, marks: dict[str, int]) -> list[tuple[int, str]]:
 
 
 def _rate_text(row: Row) -> str:
-    rate = percent_text(row.rate_pct) or "?"
+    rate = row.rate_text or "?"
     if row.ci_low_pct is None or row.ci_high_pct is None:
         text = "" if row.rate_pct is None else rate
     else:

@@ -42,12 +42,26 @@ def test_count_derived_from_the_printed_percentage(by_refractory):
     assert pooled.sources[0].publication.endswith("pub-usmani-2016")
 
 
-def test_inconsistent_percentage_keeps_the_printed_rate_without_an_interval(by_refractory):
+def test_unknown_denominator_is_not_the_arm_size(by_refractory):
+    # POLLUX prints 92.9% and 76.4% over response-evaluable patients whose number it does not give.
+    for cohort, printed in (("pollux-drd", "92.9"), ("pollux-rd", "76.4")):
+        row = _row(by_refractory, cohort)
+        assert (row.n, row.responders, row.candidates, row.ci_low_pct) == (None, None, (), None)
+        assert row.n_unknown and row.x_over_n == "?/not reported" and row.printed_pct == printed
+        # No whole number of the 286 (283) randomized patients gives the printed figure.
+        assert {"UNKNOWN_DENOMINATOR", "NOT_OVER_COHORT_SIZE"} <= set(row.caveats)
+        assert "INCONSISTENT_COUNT" not in row.caveats and not row.derivation
     drd = _row(by_refractory, "pollux-drd")
-    assert (drd.responders, drd.n, drd.rate_pct, drd.ci_low_pct) == (None, 286, 92.9, None)
-    assert drd.count_origin == "inconsistent" and "INCONSISTENT_COUNT" in drd.caveats
     assert drd.hazard_ratio.startswith("0.37 (0.27-0.52) vs POLLUX")
     assert drd.median_pfs == "NR" and "IMMATURE_MEDIAN" in drd.caveats
+
+
+def test_unknown_denominators_yield_no_counts(kb):
+    rows = kb.select("""
+        SELECT ?claim ?candidate WHERE {
+          ?claim mm:about ?arm ; mm:numeratorCandidate ?candidate . ?arm mm:ofStudy id:study-pollux .
+        }""")
+    assert rows == []
 
 
 def test_letter_patients_are_counted_from_their_records(by_refractory):
@@ -63,12 +77,43 @@ def test_letter_patients_are_counted_from_their_records(by_refractory):
     assert [(r.responders, r.n) for r in prior] == [(4, 6)]  # to daratumumab monotherapy, per the text
 
 
-def test_disagreeing_sources_are_both_shown(by_refractory):
+def test_earlier_regimen_is_stratified_by_the_status_before_it(by_refractory):
+    # "Four out of 6 had initially responded" to daratumumab monotherapy: they were not yet
+    # daratumumab-refractory then, only refractory to the IMiD added later.
+    (prior,) = [r for r in by_refractory.rows if "RESPONSE_TO_PRIOR_REGIMEN" in r.caveats]
+    assert prior.stratum_key == "definingRefractoriness:IMiD"
+    assert "daratumumab" not in prior.stratum_key
+    dara_refractory = [r for r in by_refractory.rows if "daratumumab" in r.stratum_key.partition(":")[2]]
+    assert dara_refractory and all("RESPONSE_TO_PRIOR_REGIMEN" not in r.caveats for r in dara_refractory)
+
+
+def test_count_derived_from_every_figure_for_it(by_refractory):
+    # The letter's 33% of 12 and the summary's "nearly 35%" of 12 admit only 4 responders.
     nooka3 = _row(by_refractory, "nooka-cohort3")
-    assert nooka3.printed_pct == "~35" and nooka3.candidates == (4,)
-    assert nooka3.x_over_n == "4/12"
-    assert "CONFLICT" in nooka3.caveats
-    assert any("33%" in v for v in nooka3.other_values)
+    assert (nooka3.responders, nooka3.n, nooka3.count_origin) == (4, 12, "derived")
+    assert (nooka3.rate_pct, nooka3.ci_low_pct, nooka3.ci_high_pct) == (33.3, 9.9, 65.1)
+    assert nooka3.rate_text == "33.3" and not nooka3.rate_approximate
+    assert "RECONSTRUCTED" in nooka3.caveats and "AMBIGUOUS_COUNT" not in nooka3.caveats
+    assert "~35% of 12" in nooka3.derivation and "33% of 12" in nooka3.derivation
+    assert not nooka3.other_values
+
+
+def test_only_candidates_show_the_printed_figure_as_approximate(by_refractory):
+    nooka1 = _row(by_refractory, "nooka-cohort1")  # "~90%" and "nearly 90%" of 19
+    assert nooka1.responders is None and nooka1.candidates == (17, 18)
+    assert nooka1.rate_approximate and nooka1.rate_text == "~90"
+    low17, _ = proportion_ci(17, 19)
+    _, high18 = proportion_ci(18, 19)
+    assert (nooka1.ci_low_pct, nooka1.ci_high_pct) == (round(100 * low17, 1), round(100 * high18, 1))
+    assert "AMBIGUOUS_COUNT" in nooka1.caveats
+
+
+def test_category_counts_give_the_count_at_a_threshold(kb):
+    # Usmani 2016: 13 VGPR, 4 CR, 3 sCR of 148 at the 2016 data cut; the 2020 update's rounded 14% of 148
+    # (20 or 21) is a later report and gives way.
+    row = _row(response_rates(kb, threshold="VGPR"), "pooled-dara16")
+    assert (row.responders, row.n, row.count_origin, row.data_cut) == (20, 148, "derived", "1")
+    assert "13 VGPR" in row.derivation and "= 20" in row.derivation
 
 
 def test_strata_keep_explicit_drug_sets_apart(by_refractory):

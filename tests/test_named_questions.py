@@ -304,9 +304,8 @@ def test_median_pfs_across_studies(kb):
         Decimal("4.6"),
         Decimal("15.4"),
     )
-    nooka = {r["cohort"]: r for r in rows if r["study"] == ID["study-nooka-2016"]}
-    assert number(nooka[ID["nooka-cohort3"]]["median"]) == 5
-    assert nooka[ID["nooka-cohort3"]]["secondary"].toPython() is True
+    # The summary of Nooka 2016 gives "PFS 5 months" without calling it a median: not a median.
+    assert not [r for r in rows if r["study"] == ID["study-nooka-2016"]]
     sirius = next(r for r in rows if r["study"] == ID["study-sirius"])
     assert sirius["median"] == MM.NotReported
     drd = {number(r["followUp"]): r["median"] for r in rows if r["cohort"] == ID["pollux-drd"]}
