@@ -2,7 +2,9 @@
 
 Rules that are plain graph patterns are SPARQL files (kb/queries/checks/*-violation.rq, those whose
 rows carry a ?message); rules that need counting over patient records are Python functions here.
-Findings are recorded, never resolved: each names the claims involved, which keep their own sources.
+Findings are recorded, never silently resolved: each names the claims involved, which keep their own
+sources. A finding whose claims a curated mm:Interpretation reads together (a wording resolved by
+reading) is recorded as an mm:ResolvedFinding with that interpretation, not as a conflict.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
+from kb.counts import HEDGE_TOLERANCE, candidates
+from kb.interpretations import Interpretation, interpretations, resolving
 from kb.namespaces import ID, MM
 from kb.queries import query_text
 from kb.store import GraphStore, as_bool, as_int
@@ -39,16 +44,60 @@ SPARQL_RULES: dict[str, URIRef] = {
     "checks/range-below-bound-violation": MM.RangeOutsideEligibility,
     "checks/strata-exceed-cohort-violation": MM.CategoriesExceedCohort,
     "checks/overlapping-cohorts-violation": MM.OverlappingCohorts,
-    "checks/percent-without-count-violation": MM.PercentWithoutCount,
 }
+
+# Bound into the rules that take them: a hedged figure is read as the count reconstruction reads it.
+RULE_PARAMETERS: dict[str, Node] = {"hedgeTolerance": Literal(Decimal(HEDGE_TOLERANCE.numerator))}
 
 
 def sparql_findings(store: GraphStore) -> list[Finding]:
+    """Rows of the SPARQL rules. A finding involves the claims of ?involved (space-separated IRIs) when
+    the rule gives them, otherwise ?record and ?other."""
     findings = []
     for name, rule in SPARQL_RULES.items():
-        for row in store.select(query_text(name)):
-            involved = tuple(t for t in (row.get("record"), row.get("other")) if isinstance(t, URIRef))
+        text = query_text(name)
+        bindings = {k: v for k, v in RULE_PARAMETERS.items() if f"?{k}" in text}
+        for row in store.select(text, bindings or None):
+            if "involved" in row:
+                involved = tuple(dict.fromkeys(URIRef(i) for i in str(row["involved"]).split()))
+            else:
+                involved = tuple(t for t in (row.get("record"), row.get("other")) if isinstance(t, URIRef))
             findings.append(Finding(rule, involved, str(row["message"])))
+    return findings
+
+
+def percent_without_count(store: GraphStore) -> list[Finding]:
+    """A printed percentage that no whole number of patients gives: over the stated denominator, or, when
+    the source states none, over the size the same source gives the cohort (so the percentage is a share
+    of another population, e.g. response-evaluable patients, whose size is not reported)."""
+    findings = []
+    for row in store.select(query_text("percent-denominators")):
+        if as_bool(row.get("hedged")) is True:
+            continue
+        stated = isinstance(row["denominator"], Literal)
+        total = row["denominator"] if stated else row.get("size")
+        if not isinstance(total, Literal) or as_int(total) <= 0:
+            continue
+        if candidates(Decimal(str(row["percent"])), as_int(total)):
+            continue
+        head = (
+            f"{row['sourceLabel']} prints {row['percent']}% for {row['endpointLabel']} of "
+            f"{row['cohortLabel']}"
+        )
+        if stated:
+            message = (
+                f"{head} over {total} patients, but no whole number of patients out of {total} gives that "
+                f"percentage: the denominator was probably another (e.g. response-evaluable) one."
+            )
+            involved: tuple[Node, ...] = (row["record"],)
+        else:
+            message = (
+                f"{head} without stating its denominator; no whole number of the {total} patients it gives "
+                f"the cohort yields that percentage, so it is a share of another population (e.g. "
+                f"response-evaluable patients) whose size the source does not report."
+            )
+            involved = (row["record"], row["sizeClaim"])
+        findings.append(Finding(MM.PercentWithoutCount, involved, message))
     return findings
 
 
@@ -58,6 +107,14 @@ def sparql_findings(store: GraphStore) -> list[Finding]:
 def _label(store: GraphStore, iri: Node) -> str:
     rows = store.select("SELECT ?l WHERE { ?x rdfs:label|skos:prefLabel|skos:notation ?l }", {"x": iri})
     return str(rows[0]["l"]) if rows else str(iri).rsplit("/", 1)[-1]
+
+
+def _quote(store: GraphStore, claim: Node) -> str:
+    """The source's own words for a claim (its first quote selector), in quotation marks."""
+    rows = store.select(
+        "SELECT ?e WHERE { ?c mm:evidence/oa:hasSelector/oa:exact ?e } ORDER BY ?e", {"c": claim}
+    )
+    return f'"{rows[0]["e"]}"' if rows else ""
 
 
 def patient_vs_aggregate(store: GraphStore) -> list[Finding]:
@@ -128,15 +185,17 @@ def patient_vs_aggregate(store: GraphStore) -> list[Finding]:
             store, agg.get("threshold") or agg.get("category") or agg.get("drugSet") or agg["endpoint"]
         )
         if "threshold" in agg:
-            what = f"a best response of {what} or better"
+            what = f"with {what} or better"
         elif "category" in agg:
-            what = f"a best response of {what}"
+            what = f"with {what}"
         else:
             what = f"refractory to {what}"
         span = str(yes) if unknown == 0 else f"{yes} to {yes + unknown}"
+        quote = _quote(store, agg["record"])
         message = (
             f"{_label(store, agg['source'])} states {stated} of {agg['denominator']} patients of "
-            f"{_label(store, agg['cohort'])} as {what}, but its patient records give {span}."
+            f"{_label(store, agg['cohort'])} {what}{f' ({quote})' if quote else ''}, but its patient "
+            f"records give {span}."
         )
         findings.append(
             Finding(MM.PatientVersusAggregate, (agg["record"], *sorted(set(evidence), key=str)), message)
@@ -202,23 +261,55 @@ def response_categories(store: GraphStore) -> list[Finding]:
 
 RULES: tuple[Callable[[GraphStore], list[Finding]], ...] = (
     sparql_findings,
+    percent_without_count,
     patient_vs_aggregate,
     response_categories,
 )
 
 
-def find_conflicts(store: GraphStore) -> list[Finding]:
-    findings = [f for rule in RULES for f in rule(store)]
-    return sorted(set(findings), key=lambda f: (str(f.rule), str(f.iri)))
+@dataclass(frozen=True)
+class Resolved:
+    """A rule's finding whose claims an interpretation reads together: kept for review, not a conflict."""
+
+    finding: Finding
+    interpretation: Interpretation
 
 
-def conflicts_graph(findings: Iterable[Finding]) -> Graph:
-    out = Graph()
+@dataclass(frozen=True)
+class Findings:
+    conflicts: list[Finding]
+    resolved: list[Resolved]
+
+
+def classify_findings(store: GraphStore) -> Findings:
+    """Every rule's findings, split into conflicts and findings an interpretation resolves."""
+    findings = sorted({f for rule in RULES for f in rule(store)}, key=lambda f: (str(f.rule), str(f.iri)))
+    readings = interpretations(store)
+    conflicts, resolved = [], []
     for finding in findings:
+        interpretation = resolving(finding, readings)
+        if interpretation is None:
+            conflicts.append(finding)
+        else:
+            resolved.append(Resolved(finding, interpretation))
+    return Findings(conflicts, resolved)
+
+
+def find_conflicts(store: GraphStore) -> list[Finding]:
+    return classify_findings(store).conflicts
+
+
+def conflicts_graph(findings: Iterable[Finding], resolved: Iterable[Resolved] = ()) -> Graph:
+    out = Graph()
+    typed: list[tuple[Finding, URIRef, URIRef | None]] = [(f, MM.Conflict, None) for f in findings]
+    typed += [(r.finding, MM.ResolvedFinding, r.interpretation.iri) for r in resolved]
+    for finding, kind, interpretation in typed:
         node = finding.iri
-        out.add((node, RDF.type, MM.Conflict))
+        out.add((node, RDF.type, kind))
         out.add((node, MM.rule, finding.rule))
         out.add((node, MM.message, Literal(finding.message, datatype=XSD.string)))
         for record in finding.involves:
             out.add((node, MM.involves, record))
+        if interpretation is not None:
+            out.add((node, MM.resolvedBy, interpretation))
     return out

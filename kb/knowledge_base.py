@@ -8,7 +8,7 @@ from pathlib import Path
 from rdflib.query import Result
 from rdflib.term import Node
 
-from kb.conflicts import Finding, conflicts_graph, find_conflicts
+from kb.conflicts import Finding, Resolved, classify_findings, conflicts_graph
 from kb.infer import materialize
 from kb.load import Loaded, LoadError, load
 from kb.namespaces import INFERRED_GRAPH
@@ -32,8 +32,10 @@ class KnowledgeBase:
         self.loaded = loaded
         self.store: GraphStore = loaded.store
         materialize(self.store)
-        self.conflicts: list[Finding] = find_conflicts(self.store)
-        self.store.add_graph(INFERRED_GRAPH, conflicts_graph(self.conflicts))
+        found = classify_findings(self.store)
+        self.conflicts: list[Finding] = found.conflicts
+        self.resolved: list[Resolved] = found.resolved
+        self.store.add_graph(INFERRED_GRAPH, conflicts_graph(self.conflicts, self.resolved))
         self.categories = RefractoryCategories(self.store)
 
     @classmethod
