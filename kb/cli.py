@@ -316,12 +316,21 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--allow-retrospective", action="store_true", help="let retrospective studies be pooled"
         )
-        p.add_argument("--drug", help="only regimens with this drug (e.g. pomalidomide)")
-        p.add_argument("--drug-class", help="only regimens with a drug of this class (e.g. IMiD)")
         p.add_argument(
-            "--refractory", help="refractory drug set, comma-separated (e.g. daratumumab,pomalidomide)"
+            "--drug",
+            help="only regimens with this drug, by label, synonym or identifier, any case "
+            "(e.g. pom, Pomalidomide)",
         )
-        p.add_argument("--design", help="only this study design (e.g. RetrospectiveSeries)")
+        p.add_argument(
+            "--drug-class",
+            help="only regimens with a drug of this class, by label, notation or identifier (e.g. imid)",
+        )
+        p.add_argument(
+            "--refractory",
+            help="comma-separated drugs or classes the population is refractory to at least; "
+            "a class is met by any of its drugs (e.g. daratumumab, or ProteasomeInhibitor,IMiD)",
+        )
+        p.add_argument("--design", help="only this study design, by label or identifier (e.g. phase-2)")
         p.add_argument("--min-n", type=int, default=0)
         p.add_argument("--out", metavar="FILE")
         with_kb(p)

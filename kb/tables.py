@@ -45,6 +45,9 @@ EXTRA_COLUMNS = (
     "other_values",
     "conflicts",
     "claims",
+    "rate_text",
+    "n_unknown",
+    "derivation",
 )
 CSV_COLUMNS: tuple[str, ...] = CORE_COLUMNS + EXTRA_COLUMNS
 

@@ -237,3 +237,87 @@ def test_pooling_allowed_for_three_comparable_prospective_studies(tmp_path):
         pytest.approx(expit(mu + t * se), abs=1e-6),
     )
     assert "exploratory" in table.footnotes()[0]
+
+
+REINTENSIFIED = """@prefix mm: <https://w3id.org/mmkb/vocab#> .
+@prefix id: <https://w3id.org/mmkb/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+id:example-dpd-reintensified a mm:Regimen ; rdfs:label "Daratumumab re-intensified with Pd" ;
+    mm:abbreviation "D-Pd" ;
+    mm:component id:example-dpd-reint-daratumumab, id:example-dpd-pomalidomide, id:example-dpd-dexamethasone .
+id:example-dpd-reint-daratumumab a mm:RegimenComponent ; mm:drug mm:daratumumab ; mm:dose 16 ;
+    mm:doseUnit mm:mgPerKg ; mm:schedule mm:DaratumumabReintensified .
+"""
+
+
+def _pool_files(tmp_path: Path, regimens: list[str]) -> list[Path]:
+    files = [MINI / "agents.ttl", MINI / "bibliography.ttl", MINI / "example-2024.ttl"]
+    for i, (x, n) in enumerate([(10, 40), (11, 40), (12, 40)]):
+        path = tmp_path / f"pool-{i}.ttl"
+        path.write_text(STUDY.format(i=i, x=x, n=n).replace("id:example-dpd ;", f"id:{regimens[i]} ;"))
+        files.append(path)
+    extra = tmp_path / "reintensified.ttl"
+    extra.write_text(REINTENSIFIED)
+    return [*files, extra]
+
+
+def test_different_schedules_are_different_regimens(tmp_path):
+    # The same drugs, one study with daratumumab re-intensified: not one regimen, so not pooled.
+    files = _pool_files(tmp_path, ["example-dpd", "example-dpd", "example-dpd-reintensified"])
+    table = response_rates(KnowledgeBase.open(files), pool=True)
+    stratum = "definingRefractoriness:bortezomib,lenalidomide"
+    (decision,) = [p for p in table.pooling if p.stratum_key == stratum]
+    assert isinstance(decision, NotPooled) and "MIXED_REGIMEN" in {c for c, _ in decision.failed}
+    regimens = {r.cohort_id.rsplit("/", 1)[1]: r.regimen for r in table.rows if r.stratum_key == stratum}
+    assert regimens["pool-2-all"] == "D-Pd (daratumumab re-intensified)"
+    assert regimens["pool-0-all"] == "D-Pd (daratumumab approved schedule)"
+
+
+def test_decisions_do_not_depend_on_display_labels(tmp_path):
+    files = _pool_files(tmp_path, ["example-dpd"] * 3)
+    relabel = tmp_path / "relabel.ttl"
+    # Renaming the design and the regimen changes no decision.
+    relabel.write_text(
+        "@prefix mm: <https://w3id.org/mmkb/vocab#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix id: <https://w3id.org/mmkb/id/> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'mm:RandomizedPhase3 skos:prefLabel "randomised trial, phase III"@en .\n'
+        'mm:Phase2 skos:prefLabel "randomized phase 3 trial"@en .\n'
+    )
+    plain = response_rates(KnowledgeBase.open(files), pool=True)
+    renamed = response_rates(KnowledgeBase.open([*files, relabel]), pool=True)
+    stratum = "definingRefractoriness:bortezomib,lenalidomide"
+    before = [p for p in plain.pooling if p.stratum_key == stratum]
+    after = [p for p in renamed.pooling if p.stratum_key == stratum]
+    assert isinstance(before[0], Pooled) and isinstance(after[0], Pooled)
+    assert before[0].rate_pct == after[0].rate_pct
+    arms = [p for p in renamed.pooling if isinstance(p, NotPooled) and "RCT_ARM" in {c for c, _ in p.failed}]
+    assert arms == [
+        p for p in plain.pooling if isinstance(p, NotPooled) and "RCT_ARM" in {c for c, _ in p.failed}
+    ]
+
+
+def test_refractory_classes_find_a_cohort_refractory_to_their_drugs(tmp_path):
+    # The pool fixtures are refractory to bortezomib + lenalidomide: a PI and an IMiD.
+    files = _pool_files(tmp_path, ["example-dpd"] * 3)
+    kb = KnowledgeBase.open(files)
+    found = response_rates(kb, filters=Filters(refractory=frozenset({"ProteasomeInhibitor", "IMiD"})))
+    assert {"pool-0-all", "pool-1-all", "pool-2-all"} <= {r.cohort_id.rsplit("/", 1)[1] for r in found.rows}
+    also = response_rates(kb, filters=Filters(refractory=frozenset({"PI", "lenalidomide"})))
+    assert {r.cohort_id for r in also.rows} >= {r.cohort_id for r in found.rows if "pool-" in r.cohort_id}
+
+
+def test_a_row_never_pairs_two_data_cuts(by_refractory, kb):
+    # POLLUX's response figures are at the primary analysis: the median and HR beside them are too
+    # (not 44.5 months or HR 0.44 from the 44.3-month update).
+    drd = _row(by_refractory, "pollux-drd")
+    assert drd.data_cut == "1" and drd.median_pfs == "NR" and drd.hazard_ratio.startswith("0.37")
+    rd = _row(response_rates(kb, threshold="CR"), "pollux-rd")  # latest cut: >=CR 23.2% at 44.3 months
+    assert rd.data_cut == "3" and rd.printed_pct == "23.2" and rd.median_pfs == "17.5 mo"
+
+
+def test_a_value_not_called_a_median_is_not_shown_as_one(by_refractory, kb):
+    # The summary gives "5 months in cohort 3" for PFS without calling it a median.
+    assert _row(by_refractory, "nooka-cohort3").median_pfs == ""
+    medians = kb.select("SELECT ?m WHERE { ?m a mm:TimeToEventMedian ; mm:about id:nooka-cohort3 }")
+    assert medians == []

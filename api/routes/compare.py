@@ -83,10 +83,28 @@ def selection(
     ci: Annotated[str, Query(description=f"one of {', '.join(CI_METHODS)}")] = "clopper-pearson",
     pool: bool = False,
     allow_retrospective: bool = False,
-    drug: Annotated[str | None, Query(description="drug local name, e.g. pomalidomide")] = None,
-    drug_class: Annotated[str | None, Query(description="drug class local name, e.g. IMiD")] = None,
-    refractory: Annotated[str | None, Query(description="refractory drug set, comma-separated")] = None,
-    design: Annotated[str | None, Query(description="design local name, e.g. RetrospectiveSeries")] = None,
+    drug: Annotated[
+        str | None,
+        Query(
+            description="only regimens with this drug: label, synonym or identifier, "
+            "any case (pom, Pomalidomide)"
+        ),
+    ] = None,
+    drug_class: Annotated[
+        str | None,
+        Query(description="only regimens with a drug of this class: label, notation or identifier (imid)"),
+    ] = None,
+    refractory: Annotated[
+        str | None,
+        Query(
+            description="comma-separated drugs or classes the population is refractory to at least; "
+            "a class is met by any of its drugs (daratumumab; ProteasomeInhibitor,IMiD)"
+        ),
+    ] = None,
+    design: Annotated[
+        str | None,
+        Query(description="only this study design: label or identifier (phase-2, RetrospectiveSeries)"),
+    ] = None,
     min_n: Annotated[int, Query(ge=0)] = 0,
 ) -> Selection:
     for option, given, valid in (

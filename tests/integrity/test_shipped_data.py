@@ -20,7 +20,7 @@ EXTERNAL_VOCABULARY = {
     "http://www.w3.org/2002/07/owl#": "Class DatatypeProperty ObjectProperty TransitiveProperty Ontology "
     "versionIRI versionInfo imports",
     "http://www.w3.org/2004/02/skos/core#": "Concept ConceptScheme broader definition inScheme notation "
-    "prefLabel",
+    "prefLabel altLabel",
     "http://www.w3.org/ns/oa#": "SpecificResource TextQuoteSelector exact prefix suffix hasSelector "
     "hasSource",
     "http://www.w3.org/ns/prov#": "Agent Activity Entity endedAtTime wasAssociatedWith wasDerivedFrom "
