@@ -20,6 +20,7 @@ from kb.count_figures import (
     fits_size,
     source_rank,
 )
+from kb.derivation import record_count_iri
 from kb.namespaces import MM
 from kb.stats import proportion_ci
 from kb.store import as_bool
@@ -33,7 +34,7 @@ ORIGIN_CAVEATS = {
     "inconsistent": "INCONSISTENT_COUNT",
     "unknown": "UNKNOWN_COUNT",
 }
-DESIGN_CAVEATS = {
+DESIGN_CAVEATS: dict[Node, str] = {
     MM.CaseReport: "CASE_REPORT",
     MM.CaseSeries: "CASE_SERIES",
     MM.RetrospectiveSeries: "RETROSPECTIVE",
@@ -156,9 +157,9 @@ def _ipd_draft(
     labels = {
         str(r["source"]): ctx.labels.get(r["source"], local_name(r["source"])) for r in patients.values()
     }
-    sources = [
-        Source(str(rec), s, labels[s], "patient records") for s in sorted(source_rows) for rec in records[:1]
-    ]
+    # The whole cohort's count is a record in the graph listing every record counted; a split row's is not.
+    counted = str(record_count_iri(cohort, threshold)) if not suffix else str(records[0])
+    sources = [Source(counted, s, labels[s], "patient records") for s in sorted(source_rows)]
     others = []
     for agg in aggregates:
         sources.append(
