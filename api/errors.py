@@ -59,7 +59,8 @@ def error_response(
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
-    """The OpenAPI `responses` entries of these error statuses, each with the Error model."""
+    """The OpenAPI `responses` entries of these error statuses: JSON Error bodies whatever media type the
+    route answers with when it succeeds (hence the schema inline, not as `model`)."""
     meanings = {
         400: "bad request: a value that cannot be used, or a Host header this service does not answer to",
         403: "refused: an unsafe method from another site's page",
@@ -69,7 +70,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
         415: "request body of a media type this route does not read",
         422: "invalid parameter; `valid` lists the valid values",
     }
-    return {status: {"model": Error, "description": meanings[status]} for status in statuses}
+    content = {"application/json": {"schema": Error.model_json_schema()}}
+    return {status: {"description": meanings[status], "content": content} for status in statuses}
 
 
 def _valid_from_message(message: str) -> list[str]:

@@ -26,7 +26,10 @@ MEDIA_TYPES = {
     responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
 )
 def export(
-    kb: KBDep, format: Annotated[str, Query(description=", ".join(MEDIA_TYPES))] = "turtle"
+    kb: KBDep,
+    format: Annotated[
+        str, Query(description=", ".join(MEDIA_TYPES), json_schema_extra={"enum": list(MEDIA_TYPES)})
+    ] = "turtle",
 ) -> Response:
     if format not in MEDIA_TYPES:
         raise invalid_option("format", format, list(MEDIA_TYPES))

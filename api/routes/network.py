@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import KBDep
 from api.errors import error_responses, not_found
@@ -24,10 +24,12 @@ MEDIA_TYPES = {"json": "application/json", "graphml": "application/graphml+xml",
     responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}, **error_responses(404)},
 )
 def network(
-    kind: str,
+    kind: Annotated[str, Path(json_schema_extra={"enum": list(KINDS)})],
     request: Request,
     kb: KBDep,
-    format: Annotated[str | None, Query(description="json, graphml or svg; overrides Accept")] = None,
+    format: Annotated[
+        str | None, Query(description="overrides Accept", json_schema_extra={"enum": list(MEDIA_TYPES)})
+    ] = None,
 ) -> Response:
     if kind not in KINDS:
         raise not_found("network kind", kind, KINDS)

@@ -4,12 +4,15 @@ each named question as `/questions/<name>.rq` for the page's SPARQL box."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, PlainTextResponse
 
 from api.errors import error_responses, not_found
-from kb.questions import question, questions
+from api.routes.questions import NAMES as QUESTION_NAMES
+from kb.questions import question
 
 router = APIRouter(tags=["page"])
 
@@ -19,6 +22,7 @@ MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
 }
+STATIC_FILES = sorted(p.name for p in STATIC_DIR.iterdir() if p.suffix in MEDIA_TYPES)
 
 
 @router.get("/", response_class=FileResponse, include_in_schema=False)
@@ -27,11 +31,10 @@ def index() -> FileResponse:
 
 
 @router.get("/static/{filename}", response_class=FileResponse, responses=error_responses(404))
-def static(filename: str) -> FileResponse:
+def static(filename: Annotated[str, PathParam(json_schema_extra={"enum": STATIC_FILES})]) -> FileResponse:
     """One of the page's own files; nothing else under the package is reachable."""
-    files = sorted(p.name for p in STATIC_DIR.iterdir() if p.suffix in MEDIA_TYPES)
-    if filename not in files:
-        raise not_found("static file", filename, files)
+    if filename not in STATIC_FILES:
+        raise not_found("static file", filename, STATIC_FILES)
     path = STATIC_DIR / filename
     return FileResponse(path, media_type=MEDIA_TYPES[path.suffix])
 
@@ -41,9 +44,10 @@ def static(filename: str) -> FileResponse:
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {}}}, **error_responses(404)},
 )
-def question_text(name: str) -> PlainTextResponse:
+def question_text(
+    name: Annotated[str, PathParam(json_schema_extra={"enum": QUESTION_NAMES})],
+) -> PlainTextResponse:
     """The SPARQL text of one named question, header comments included."""
-    names = [q.name for q in questions()]
-    if name not in names:
-        raise not_found("question", name, names)
+    if name not in QUESTION_NAMES:
+        raise not_found("question", name, QUESTION_NAMES)
     return PlainTextResponse(question(name).text)

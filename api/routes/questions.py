@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from api.deps import KBDep
 from api.errors import error_responses, not_found
@@ -10,6 +12,8 @@ from api.schemas import QuestionAnswer, QuestionSummary
 from kb.questions import question, questions
 
 router = APIRouter(tags=["questions"])
+
+NAMES = [q.name for q in questions()]
 
 
 @router.get("/questions", response_model=list[QuestionSummary])
@@ -21,10 +25,9 @@ def list_questions() -> list[QuestionSummary]:
 
 
 @router.get("/questions/{name}", response_model=QuestionAnswer, responses=error_responses(404))
-def run_question(name: str, kb: KBDep) -> QuestionAnswer:
-    names = [q.name for q in questions()]
-    if name not in names:
-        raise not_found("question", name, names)
+def run_question(name: Annotated[str, Path(json_schema_extra={"enum": NAMES})], kb: KBDep) -> QuestionAnswer:
+    if name not in NAMES:
+        raise not_found("question", name, NAMES)
     q = question(name)
     rows = kb.select(q.text)
     return QuestionAnswer(
