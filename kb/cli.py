@@ -87,6 +87,21 @@ def cmd_provenance_check(args: argparse.Namespace) -> int:
     return 1 if mismatches else 0
 
 
+def cmd_show_claim(args: argparse.Namespace) -> int:
+    from kb.derivation import explain, lines
+    from kb.namespaces import ID
+
+    explanation = explain(_open_kb(args).store, ID[args.claim])
+    if explanation is None:
+        print(f"mmkb show claim: no claim {args.claim!r}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(explanation.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(lines(explanation)))
+    return 0
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or curated_files()
     results = lint(paths, fix=args.fix)
@@ -277,6 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--source", required=True, metavar="FILE")
     with_kb(c)
     c.set_defaults(func=cmd_provenance_check)
+
+    p = sub.add_parser("show", help="show a record with its provenance")
+    show = p.add_subparsers(dest="show_command", required=True, parser_class=_Parser)
+    c = show.add_parser("claim", help="a claim and how its number was obtained (records counted, inputs)")
+    c.add_argument("claim", metavar="ID", help="the claim's id (e.g. count-athens-all-PR-or-better)")
+    c.add_argument("--format", choices=["text", "json"], default="text")
+    with_kb(c)
+    c.set_defaults(func=cmd_show_claim)
 
     p = sub.add_parser("lint", help="check (or --fix) canonical formatting of the curated files")
     p.add_argument("--fix", action="store_true")

@@ -9,6 +9,7 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from kb.conflicts import Finding, Resolved, classify_findings, conflicts_graph
+from kb.derivation import record_counts
 from kb.infer import materialize
 from kb.load import Loaded, LoadError, load
 from kb.namespaces import INFERRED_GRAPH
@@ -32,6 +33,7 @@ class KnowledgeBase:
         self.loaded = loaded
         self.store: GraphStore = loaded.store
         materialize(self.store)
+        self.store.add_graph(INFERRED_GRAPH, record_counts(self.store))
         found = classify_findings(self.store)
         self.conflicts: list[Finding] = found.conflicts
         self.resolved: list[Resolved] = found.resolved

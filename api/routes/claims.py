@@ -1,4 +1,4 @@
-"""Claims: one claim with its values, source, verification, evidence and curation activity."""
+"""Claims: one claim with its values, source, verification, evidence, curation and how it was obtained."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
@@ -15,6 +16,7 @@ from rdflib.term import Node
 from api.deps import KBDep
 from api.errors import error_responses, not_found
 from api.schemas import Claim, CurationActivity, Evidence, Publication
+from kb.derivation import explain
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import ID
 from kb.queries import query_text
@@ -127,9 +129,44 @@ def describe(kb: KnowledgeBase, *, about: Sequence[Node] = (), claims: Sequence[
     return out
 
 
-@router.get("/claims/{claim_id}", response_model=Claim, responses=error_responses(404))
-def get_claim(claim_id: str, kb: KBDep) -> Claim:
+class DerivationInput(BaseModel):
+    """A claim a number was obtained from; `counted` says whether a counted record met the condition."""
+
+    id: str
+    types: list[str]
+    about: str
+    source: str
+    value: str
+    counted: bool | None = None
+    evidence: list[dict[str, str]] = Field(default_factory=list)
+
+
+class Derivation(BaseModel):
+    """How a claim's number was obtained: the method, the inputs with their evidence, candidate counts."""
+
+    id: str
+    derivation: str
+    method: str
+    note: str = ""
+    percent: str = ""
+    denominator: str = ""
+    hedged: bool = False
+    tolerance: str = ""
+    count_origin: str = ""
+    candidates: list[int] = Field(default_factory=list)
+    inputs: list[DerivationInput] = Field(default_factory=list)
+    interpretations: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ClaimWithDerivation(Claim):
+    how: Derivation | None = None
+
+
+@router.get("/claims/{claim_id}", response_model=ClaimWithDerivation, responses=error_responses(404))
+def get_claim(claim_id: str, kb: KBDep) -> ClaimWithDerivation:
     found = describe(kb, claims=[ID[claim_id]])
     if not found:
         raise not_found("claim", claim_id)
-    return found[0]
+    explanation = explain(kb.store, ID[claim_id])
+    how = None if explanation is None else Derivation.model_validate(explanation.as_dict())
+    return ClaimWithDerivation(**found[0].model_dump(), how=how)

@@ -137,15 +137,46 @@ function splitWords(name) {
   return name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
 }
 
-function claimValues(values) {
+function isNumber(value) {
+  return typeof value === "number";
+}
+
+function claimValues(values, how) {
   const parts = [];
-  if (values.numerator !== undefined && values.denominator !== undefined) parts.push(`${values.numerator}/${values.denominator}`);
+  const candidates = how && how.candidates ? how.candidates : [];
+  if (isNumber(values.numerator) && isNumber(values.denominator)) parts.push(`${values.numerator}/${values.denominator}`);
+  else if (candidates.length === 1 && isNumber(values.denominator)) parts.push(`${candidates[0]}/${values.denominator} (derived)`);
+  else if (candidates.length > 1 && isNumber(values.denominator)) parts.push(`${candidates[0]}–${candidates[candidates.length - 1]}/${values.denominator} (candidates)`);
+  else if (values.denominator !== undefined && !isNumber(values.denominator)) parts.push(`denominator ${splitWords(String(values.denominator))}`);
   if (values.percent !== undefined) {
     const ci = values.ciLow !== undefined && values.ciHigh !== undefined ? ` (95% CI ${values.ciLow}–${values.ciHigh})` : "";
     parts.push(`${values.percent}%${ci}`);
   }
   if (values.responseThreshold) parts.push(`${values.responseThreshold} or better`);
   return parts.join(", ");
+}
+
+function derivationSection(how) {
+  if (!how || (!how.inputs.length && !how.note && !how.candidates.length && !how.interpretations.length)) return [];
+  const facts = [el("p", { class: "method" }, el("strong", {}, how.method))];
+  if (how.note) facts.push(el("p", { class: "note" }, how.note));
+  if (how.percent) {
+    facts.push(el("p", {}, `Printed: ${how.hedged ? "~" : ""}${how.percent}% of ${how.denominator || "an unstated denominator"}`,
+      how.tolerance ? ` (read within ${how.tolerance})` : ""));
+  }
+  if (how.candidates.length) facts.push(el("p", {}, `Counts that fit: ${how.candidates.join(", ")}`));
+  const inputs = how.inputs.map((input) => el("li", { class: "input", "data-counted": input.counted === null ? "input" : String(input.counted) },
+    input.counted === null ? "" : el("span", { class: "label" }, input.counted ? "counted: " : "not counted: "),
+    el("a", { href: "#", "data-claim": ID_PREFIX + input.id, class: "claim-link" }, input.id),
+    ` (${input.about}): ${input.value}`,
+    input.evidence.length ? el("ul", { class: "plain" }, input.evidence.map((ev) => evidenceItem(ev))) : []));
+  const readings = how.interpretations.map((i) => el("li", { class: "interpretation" }, el("strong", {}, "Read as: "), i.reading));
+  return [
+    el("h3", {}, "How it was obtained"),
+    el("div", { id: "provenance-how" }, facts,
+      inputs.length ? el("ul", { id: "provenance-inputs", class: "plain" }, inputs) : [],
+      readings.length ? el("ul", { id: "provenance-interpretations", class: "plain" }, readings) : []),
+  ];
 }
 
 function evidenceItem(ev) {
@@ -174,13 +205,14 @@ async function openProvenance(iri) {
     const claim = await getJSON(`/claims/${encodeURIComponent(id)}`);
     const derivation = claim.derivation || "unknown";
     body.replaceChildren(
-      el("p", { class: "value" }, el("strong", {}, claimValues(claim.values) || id)),
+      el("p", { class: "value" }, el("strong", {}, claimValues(claim.values, claim.how) || id)),
       el("dl", {},
         el("dt", {}, "Source"),
         el("dd", { id: "provenance-source" }, el("span", { title: claim.source.title }, claim.source.label || claim.source.id),
           el("br"), publicationLinks(claim.source)),
         el("dt", {}, "Derivation"),
-        el("dd", { id: "provenance-derivation", class: `derivation ${derivation}` }, DERIVATION[derivation] || splitWords(derivation)),
+        el("dd", { id: "provenance-derivation", class: `derivation ${derivation}` }, DERIVATION[derivation] || splitWords(derivation),
+          claim.how && claim.how.method !== "reported by the source as printed" ? ` — ${claim.how.method}` : ""),
         el("dt", {}, "Verification"),
         el("dd", { id: "provenance-verification" }, splitWords(claim.verification || "not recorded")),
         el("dt", {}, "Claim"),
@@ -188,7 +220,8 @@ async function openProvenance(iri) {
       el("h3", {}, "Evidence"),
       claim.evidence.length
         ? el("ul", { id: "provenance-evidence", class: "plain" }, claim.evidence.map(evidenceItem))
-        : el("p", { id: "provenance-evidence", class: "hint" }, "No quote or table cell recorded for this claim."));
+        : el("p", { id: "provenance-evidence", class: "hint" }, "No quote or table cell recorded for this claim."),
+      derivationSection(claim.how));
     panel.focus();
   } catch (error) {
     showError(body, error);
@@ -347,6 +380,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("comparison").addEventListener("keydown", onComparisonKey);
   $("conflicts").addEventListener("click", onConflictClick);
   $("provenance-close").addEventListener("click", () => { $("provenance").hidden = true; });
+  $("provenance-body").addEventListener("click", onConflictClick);
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("provenance").hidden = true; });
   $("question").addEventListener("change", chooseQuestion);
   $("run-sparql").addEventListener("click", runSparql);
