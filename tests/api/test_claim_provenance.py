@@ -43,7 +43,9 @@ def test_the_letters_3_of_6_lists_the_six_records_counted(client: TestClient) ->
     assert cells["athens-p4"]["row"] == "Dara-IMiD-DEX" and cells["athens-p4"]["column"] == "Patient 4"
 
 
-def test_a_count_from_a_percentage_shows_the_percentage_denominator_and_candidates(client: TestClient) -> None:
+def test_a_count_from_a_percentage_shows_the_percentage_denominator_and_candidates(
+    client: TestClient,
+) -> None:
     # MMY1001: "ORR 60%" of 103 treated patients; 62 is the only whole number that gives 60%.
     claim = client.get("/claims/mmy1001-dpd-orr-chari2017").json()
     assert claim["values"]["numerator"] == "NotReported"
@@ -54,7 +56,11 @@ def test_a_count_from_a_percentage_shows_the_percentage_denominator_and_candidat
 
 def test_a_claim_derived_from_claims_lists_them(client: TestClient) -> None:
     how = client.get("/claims/athens-agg-pom-still-on-therapy").json()["how"]
-    assert {i["id"] for i in how["inputs"]} == {"athens-agg-pom-mr", "athens-agg-pom-pd", "athens-agg-pom-vgpr"}
+    assert {i["id"] for i in how["inputs"]} == {
+        "athens-agg-pom-mr",
+        "athens-agg-pom-pd",
+        "athens-agg-pom-vgpr",
+    }
     assert all(i["evidence"][0]["exact"] for i in how["inputs"])
 
 
