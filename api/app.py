@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
 import kb as kb_package
+from api.cache import ResponseCache
 from api.errors import error_responses, register_error_handlers
 from api.http.middleware import AllowedHosts, BodyLimit, SameOriginWrites, SecurityHeaders
 from api.routes import (
@@ -108,6 +109,7 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
     app.state.kb = kb if kb is not None else _open()
     register_error_handlers(app)
     include_routers(app)
+    app.add_middleware(ResponseCache)  # outermost; the key covers what the inner layers check
     return app
 
 
