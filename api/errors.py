@@ -10,7 +10,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
 from api.http.headers import SECURITY_HEADERS
 from api.schemas import Error
@@ -99,13 +98,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid request: " + "; ".join(problems))
 
 
-def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (one path may have a route per method)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
+def allowed_methods(request: Request, allow: str = "") -> list[str]:
+    """Every method served at this path: `allow` (Starlette's Allow, from the first route that matched
+    the path) and those of the other operations on it in the OpenAPI description (the SPARQL endpoint
+    has one route per method)."""
+    methods = {m.strip().upper() for m in allow.split(",") if m.strip()}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
     return sorted(methods)
 
 
@@ -113,7 +114,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
-        allowed = allowed_methods(request)
+        allowed = allowed_methods(request, headers.pop("Allow", ""))
         headers["Allow"] = ", ".join(allowed)
         return error_response(405, f"{request.method} is not allowed on {request.url.path}", allowed, headers)
     if exc.status_code == 404 and exc.detail == "Not Found":
