@@ -22,13 +22,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
+from load_report import Results, cpu_per_request, markdown, memory, summarize
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,6 @@ SPARQL_QUERIES = (
 )
 # Runs until the SPARQL deadline: a three-way cartesian product of the whole store.
 DEADLINE_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-CHEAP_ROUTES = ("health", "page", "studies", "study")
 
 
 @dataclass(frozen=True)
@@ -62,128 +61,6 @@ def workload(study_ids: list[str]) -> list[Request]:
     mix += [Request("sparql", "/sparql", {"query": q}, SPARQL_JSON) for q in SPARQL_QUERIES]
     mix += [Request("forest-plot", "/plots/forest.svg"), Request("conflicts", "/conflicts")]
     return mix
-
-
-@dataclass
-class Results:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    statuses: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    count: int = 0
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    rank = max(1, min(len(sorted_values), round(q / 100 * len(sorted_values) + 0.5)))
-    return sorted_values[rank - 1]
-
-
-def summarize(results: Results, seconds: float) -> dict[str, Any]:
-    routes = {}
-    for route in sorted(results.latencies):
-        values = sorted(results.latencies[route])
-        routes[route] = {
-            "requests": len(values),
-            "per_second": round(len(values) / seconds, 1),
-            **{f"p{q}_ms": round(percentile(values, q), 1) for q in (50, 95, 99)},
-            "max_ms": round(values[-1], 1),
-            "statuses": dict(sorted(results.statuses[route].items())),
-        }
-    errors: Counter[str] = Counter()
-    for counts in results.statuses.values():
-        errors.update({status: n for status, n in counts.items() if not status.startswith("2")})
-    return {
-        "requests": results.count,
-        "requests_per_second": round(results.count / seconds, 1),
-        "errors": dict(sorted(errors.items())),
-        "routes": routes,
-    }
-
-
-def _proc_rss(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
-def _proc_children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found += [int(child), *_proc_children(int(child))]
-    return found
-
-
-def memory(pid: int | None) -> dict[str, Any] | None:
-    """Resident memory in MiB of the server process and of each of its child processes (SPARQL workers)."""
-    if pid is None:
-        return None
-    mib = 1024 * 1024
-    try:
-        import psutil
-
-        server = psutil.Process(pid)
-        children = server.children(recursive=True)
-        return {
-            "server_mib": round(server.memory_info().rss / mib, 1),
-            "workers_mib": [round(c.memory_info().rss / mib, 1) for c in children if c.is_running()],
-        }
-    except ImportError:
-        return {
-            "server_mib": round(_proc_rss(pid) / mib, 1),
-            "workers_mib": [round(_proc_rss(child) / mib, 1) for child in _proc_children(pid)],
-        }
-    except Exception as exc:  # the process went away between listing and reading
-        return {"error": f"{type(exc).__name__}: {exc}"}
-
-
-def _memory_cell(figures: dict[str, Any] | None) -> str:
-    if not figures or "server_mib" not in figures:
-        return "n/a"
-    workers = " + ".join(f"{w:.0f}" for w in figures["workers_mib"]) or "none"
-    return f"{figures['server_mib']:.0f} (workers {workers})"
-
-
-def markdown(report: dict[str, Any]) -> str:
-    lines = ["# Load test", "", f"Command: `{report['command']}`", ""]
-    machine = report["machine"]
-    lines += [
-        f"Machine: {machine['cpus']} CPUs, load average at start {machine['load_average_at_start']}",
-        "",
-    ]
-    rates: dict[str, float] = {}
-    for name, variant in report["variants"].items():
-        for phase_name, result in variant["phases"].items():
-            rates[f"{name}/{phase_name}"] = result["requests_per_second"]
-            lines += [f"## {name}, {phase_name} (settings: {variant['settings'] or 'defaults'})", ""]
-            lines += [
-                f"{result['requests']} requests in {result['seconds']} s from {result['clients']} clients"
-                f" (+{result['deadline_clients']} deadline-query clients): "
-                f"**{result['requests_per_second']} req/s**; errors: {result['errors'] or 'none'}; "
-                f"{result['in_flight_at_stop']} clients cut off at the end; "
-                f"load generator CPU share {result['load_generator_cpu_share']}.",
-                "",
-                f"RSS MiB at start: {_memory_cell(result['memory_start'])}; "
-                f"at end: {_memory_cell(result['memory_end'])}.",
-                "",
-                "| route | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | statuses |",
-                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-            ]
-            routes = {**result["routes"], **result.get("deadline_routes", {})}
-            for route, row in routes.items():
-                mark = " (cheap)" if route in CHEAP_ROUTES else ""
-                statuses = ", ".join(f"{k}: {v}" for k, v in row["statuses"].items())
-                lines.append(
-                    f"| {route}{mark} | {row['requests']} | {row['per_second']} | {row['p50_ms']} | "
-                    f"{row['p95_ms']} | {row['p99_ms']} | {row['max_ms']} | {statuses} |"
-                )
-            lines.append("")
-    if len(rates) > 1:
-        first_name, first = next(iter(rates.items()))
-        lines += [f"Throughput relative to {first_name}:", ""]
-        lines += [f"- {key}: {rate / first:.2f}x" for key, rate in rates.items() if first]
-        lines.append("")
-    return "\n".join(lines)
 
 
 def local_url(url: str) -> str:
@@ -229,37 +106,95 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-async def one(client: httpx.AsyncClient, request: Request, results: Results) -> None:
+class RawConnection:
+    """A minimal HTTP/1.1 keep-alive GET client on one connection.
+
+    Its CPU cost per request is a fraction of httpx's, so that on a small machine the load generator
+    takes less of the CPU the service needs (the report gives the generator's CPU share).
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, target: str, accept: str) -> int:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(HOST, self.port)
+        reader, writer = self.streams
+        writer.write(
+            f"GET {target} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAccept: {accept}\r\n\r\n".encode()
+        )
+        try:
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            status = int(head[0].split(" ", 2)[1])
+            headers = dict(line.lower().split(": ", 1) for line in head[1:] if ": " in line)
+            if headers.get("transfer-encoding") == "chunked":
+                while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                    await reader.readexactly(size + 2)
+                await reader.readuntil(b"\r\n")
+            else:
+                await reader.readexactly(int(headers.get("content-length", "0")))
+        except BaseException:
+            self.close()
+            raise
+        if headers.get("connection") == "close":
+            self.close()
+        return status
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+class HttpxConnection:
+    """The same interface over a shared httpx client (the --client httpx choice)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def get(self, target: str, accept: str) -> int:
+        response = await self.client.get(target, headers={"Accept": accept})
+        await response.aread()
+        return response.status_code
+
+    def close(self) -> None:
+        pass
+
+
+Connection = RawConnection | HttpxConnection
+
+
+async def one(connection: Connection, request: Request, timeout: float, results: Results) -> None:
+    target = request.path + ("?" + urlencode(request.params) if request.params else "")
     started = time.perf_counter()
     try:
-        response = await client.get(request.path, params=request.params, headers={"Accept": request.accept})
-        await response.aread()
-        outcome = str(response.status_code)
-    except httpx.HTTPError as exc:
+        outcome = str(await asyncio.wait_for(connection.get(target, request.accept), timeout))
+    except (OSError, EOFError, ValueError, TimeoutError, httpx.HTTPError, asyncio.IncompleteReadError) as exc:
         outcome = type(exc).__name__
     results.latencies[request.route].append((time.perf_counter() - started) * 1000)
     results.statuses[request.route][outcome] += 1
     results.count += 1
 
 
-async def mix_client(
-    client: httpx.AsyncClient,
+async def loop_client(
+    connection: Connection,
     mix: list[Request],
     seed: int,
     stop_at: float,
-    budget: list[int],
+    budget: list[int] | None,
+    timeout: float,
     results: Results,
 ) -> None:
+    """Requests from `mix` in a seeded random order, one at a time, until stop_at or the budget is spent."""
     order = random.Random(seed)
-    while time.monotonic() < stop_at and budget[0] > 0:
-        budget[0] -= 1
-        await one(client, order.choice(mix), results)
-
-
-async def deadline_client(client: httpx.AsyncClient, stop_at: float, results: Results) -> None:
-    request = Request("sparql-deadline", "/sparql", {"query": DEADLINE_QUERY}, SPARQL_JSON)
-    while time.monotonic() < stop_at:
-        await one(client, request, results)
+    try:
+        while time.monotonic() < stop_at and (budget is None or budget[0] > 0):
+            if budget is not None:
+                budget[0] -= 1
+            await one(connection, order.choice(mix), timeout, results)
+    finally:
+        connection.close()
 
 
 async def phase(
@@ -267,23 +202,33 @@ async def phase(
 ) -> dict[str, Any]:
     """One phase: the mix from args.clients clients, plus `deadline_clients` looping the deadline query."""
     limits = httpx.Limits(max_connections=args.clients + deadline_clients + 4, max_keepalive_connections=None)
-    timeout = httpx.Timeout(args.request_timeout)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
+    port = int(urlsplit(base).port or 0)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=args.request_timeout) as client:
+
+        def connection() -> Connection:
+            return RawConnection(port) if args.client == "raw" else HttpxConnection(client)
+
         listing = (await client.get("/studies", headers={"Accept": "application/json"})).json()
-        mix = workload([study["id"] for study in listing])
-        for request in mix:  # warm every route once, outside the measurement
+        mix = [r for r in workload([s["id"] for s in listing]) if not args.routes or r.route in args.routes]
+        for request in mix:  # every route once, outside the measurement (and a check that each answers)
             await client.get(request.path, params=request.params, headers={"Accept": request.accept})
+        deadline = [Request("sparql-deadline", "/sparql", {"query": DEADLINE_QUERY}, SPARQL_JSON)]
         memory_start = memory(pid)
         results, slow = Results(), Results()
         budget = [args.max_requests]
         cpu_start, started = time.process_time(), time.monotonic()
         stop_at = started + args.duration
         tasks = [
-            asyncio.create_task(mix_client(client, mix, args.seed + i, stop_at, budget, results))
+            asyncio.create_task(
+                loop_client(connection(), mix, args.seed + i, stop_at, budget, args.request_timeout, results)
+            )
             for i in range(args.clients)
         ]
         tasks += [
-            asyncio.create_task(deadline_client(client, stop_at, slow)) for _ in range(deadline_clients)
+            asyncio.create_task(
+                loop_client(connection(), deadline, 0, stop_at, None, args.request_timeout, slow)
+            )
+            for _ in range(deadline_clients)
         ]
         # The phase ends at stop_at: requests still in flight then are cancelled and not counted.
         _, pending = await asyncio.wait(tasks, timeout=args.duration)
@@ -295,6 +240,7 @@ async def phase(
     summary = summarize(results, elapsed)
     summary.update(
         clients=args.clients,
+        client=args.client,
         deadline_clients=deadline_clients,
         seconds=round(elapsed, 2),
         in_flight_at_stop=len(pending),
@@ -302,6 +248,7 @@ async def phase(
         memory_start=memory_start,
         memory_end=memory(pid),
     )
+    summary.update(cpu_per_request(memory_start, summary["memory_end"], summary["requests"]))
     if deadline_clients:
         summary["deadline_routes"] = summarize(slow, elapsed)["routes"]
     return summary
@@ -363,12 +310,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=200_000, help="most mix requests per phase")
     parser.add_argument("--request-timeout", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--client", choices=["raw", "httpx"], default="raw", help="HTTP client of the clients"
+    )
+    parser.add_argument("--routes", type=lambda text: text.split(","), help="only these routes of the mix")
     parser.add_argument("--variant", action="append", default=[], help="NAME[:VAR=VALUE,...] server env")
     parser.add_argument("--server-arg", action="append", default=[], help="extra `mmkb serve` argument")
     parser.add_argument("--out", type=Path, help="report path without suffix: writes .md and .json")
     args = parser.parse_args(argv)
     if args.url:
         local_url(args.url)
+    known = {request.route for request in workload(["x"])}
+    if args.routes and not set(args.routes) <= known:
+        parser.error(f"--routes: known routes are {', '.join(sorted(known))}")
     if not (1 <= args.clients <= 1024 and 0 < args.duration <= 3600 and 0 <= args.deadline_clients <= 64):
         parser.error("need 1..1024 clients, a duration in (0, 3600] s and 0..64 deadline clients")
     report = run(args)
