@@ -5,7 +5,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -15,9 +17,12 @@ from api.app import create_app
 from api.http.server import server_config
 from api.routes.sparql import shutdown_workers
 from api.settings import Settings
+from kb.knowledge_base import KnowledgeBase
 
 # Starlette's TestClient sends "Host: testserver"; the service's defaults allow only local names.
 TEST_HOSTS = "testserver,127.0.0.1,localhost"
+
+Serve = Callable[..., AbstractContextManager[Settings]]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,16 +51,38 @@ def wait_until_up(base: str, seconds: float = 30) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(kb) -> Iterator[str]:
-    """The service on a free local port, served by uvicorn (as `mmkb serve` configures it) in a thread;
-    yields its base URL."""
-    settings = Settings.from_env(port=free_port())
-    server = uvicorn.Server(server_config(create_app(kb, settings), settings, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{settings.port}"
-    wait_until_up(base)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+def serve(kb: KnowledgeBase) -> Serve:
+    """serve(**settings, http=...) runs the service on a free 127.0.0.1 port under uvicorn, configured as
+    `mmkb serve` configures it, in a thread; a context manager yielding the settings (port included)."""
+
+    @contextmanager
+    def running(**overrides: Any) -> Iterator[Settings]:
+        uvicorn_options = {"log_level": "warning"}
+        if "http" in overrides:
+            uvicorn_options["http"] = overrides.pop("http")
+        settings = Settings.from_env(port=free_port(), **overrides)
+        server = uvicorn.Server(server_config(create_app(kb, settings), settings, **uvicorn_options))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            wait_until_up(f"http://127.0.0.1:{settings.port}")
+            yield settings
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+    return running
+
+
+@pytest.fixture(scope="session")
+def live_server(serve: Serve) -> Iterator[str]:
+    """The service with its default settings; yields its base URL."""
+    with serve() as settings:
+        yield f"http://127.0.0.1:{settings.port}"
     shutdown_workers()
+
+
+@pytest.fixture
+def free_tcp_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on."""
+    return free_port()
