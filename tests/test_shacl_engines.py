@@ -206,6 +206,7 @@ REFUSED = {
     "$this not selected": "SELECT ?v WHERE { $this ex:low ?v }",
     "subquery without $this": "SELECT $this WHERE { { SELECT ?v WHERE { $this ex:low ?v } } }",
     "$shapesGraph": "SELECT $this WHERE { GRAPH $shapesGraph { $this ex:low ?v } }",
+    "$PATH": "SELECT $this WHERE { $this $PATH ?v }",
     "undeclared prefix": "SELECT $this WHERE { $this undeclared:low ?v }",
 }
 
