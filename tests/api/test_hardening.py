@@ -4,10 +4,12 @@ body limit, and the API docs served from the service itself."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import replace
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -17,7 +19,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.errors import LIBRARY_ERRORS
 from api.http.headers import CONTENT_SECURITY_POLICY
-from api.settings import Settings
+from api.settings import Settings, from_args, parse_value
+from kb.cli import build_parser, main
 from kb.knowledge_base import KnowledgeBase, LoadFailed
 from kb.load import LoadError
 
@@ -266,3 +269,48 @@ def test_body_of_a_type_no_route_reads_is_415(client: TestClient) -> None:
     response = client.post("/sparql", content=b"{}", headers={"content-type": "application/json"})
     assert response.status_code == 415
     assert "application/sparql-query" in response.json()["valid"]
+
+
+def test_every_setting_is_an_option_of_mmkb_serve_and_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    parser = build_parser()
+    for f in dataclasses.fields(Settings):
+        option = "--" + f.name.replace("_", "-")
+        value = "a,b" if isinstance(f.default, tuple) else "7"
+        settings = from_args(parser.parse_args(["serve", option, value]))
+        assert getattr(settings, f.name) == parse_value(f, value)
+        assert f"| `{option}` | `{f.metadata['env']}` |" in readme, (
+            f"README: add {option} to Service settings"
+        )
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        (["serve", "--port", "x"], {}, "mmkb serve: error: argument --port: invalid int value: 'x'"),
+        (["serve", "--max-body-bytes", "0"], {}, "argument --max-body-bytes: must be positive, not 0"),
+        (["serve", "--port", "70000"], {}, "argument --port: must be a TCP port (1 to 65535), not 70000"),
+        (
+            ["serve"],
+            {"MMKB_CLIENT_TIMEOUT": "soon"},
+            "mmkb: error: MMKB_CLIENT_TIMEOUT: 'soon' is not a valid",
+        ),
+        (
+            ["serve"],
+            {"MMKB_SPARQL_WORKERS": "-1"},
+            "mmkb: error: MMKB_SPARQL_WORKERS must be positive, not -1",
+        ),
+    ],
+)
+def test_a_bad_setting_is_a_one_line_error_naming_it(
+    argv: list[str], env: dict[str, str], expected: str, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    try:
+        status = main(argv)
+    except SystemExit as exc:
+        status = exc.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err
