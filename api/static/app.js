@@ -221,7 +221,7 @@ async function openProvenance(iri) {
       claim.evidence.length
         ? el("ul", { id: "provenance-evidence", class: "plain" }, claim.evidence.map(evidenceItem))
         : el("p", { id: "provenance-evidence", class: "hint" }, "No quote or table cell recorded for this claim."),
-      derivationSection(claim.how));
+      ...derivationSection(claim.how));
     panel.focus();
   } catch (error) {
     showError(body, error);

@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -104,8 +105,27 @@ def test_page_compares_traces_lists_conflicts_and_runs_sparql(
     assert browser.save_screenshot(str(tmp_path / "provenance.png"))
     browser.find_element(By.ID, "provenance-close").click()
 
-    # The conflicts list.
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#conflicts > li[data-conflict]")) >= 10)
+    # The letter's counted row: its provenance lists the six Table 1 records, three of them counted.
+    Select(browser.find_element(By.ID, "by")).select_by_value("refractory-status")
+    old_table = browser.find_element(By.CSS_SELECTOR, "#comparison table")
+    wait.until(ec.element_to_be_clickable((By.ID, "show"))).click()
+    wait.until(ec.staleness_of(old_table))
+    counted = wait.until(
+        ec.element_to_be_clickable(
+            (By.CSS_SELECTOR, "#comparison td.rate[data-claim$='/count-athens-all-PR-or-better']")
+        )
+    )
+    counted.click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "provenance-how"), "counted from patient records"))
+    inputs = browser.find_elements(By.CSS_SELECTOR, "#provenance-inputs > li.input")
+    assert len(inputs) == 6
+    assert sum(1 for i in inputs if i.get_attribute("data-counted") == "true") == 3
+    assert "Patient 4" in browser.find_element(By.ID, "provenance-inputs").text
+    browser.find_element(By.ID, "provenance-close").click()
+
+    # The conflicts list: every finding the service reports.
+    expected = len(httpx.get(live_server + "/conflicts").json())
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#conflicts > li[data-conflict]")) == expected)
 
     # A named question: its text fills the box, Run shows rows and offers the CSV.
     wait.until(lambda d: d.find_element(By.ID, "question").get_attribute("data-loaded") == "true")
@@ -115,7 +135,7 @@ def test_page_compares_traces_lists_conflicts_and_runs_sparql(
     wait.until(lambda d: int(d.find_element(By.ID, "sparql-results").get_attribute("data-rows") or 0) > 0)
     headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#sparql-results thead th")]
     assert headers[:3] == ["conflict", "rule", "message"]
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#sparql-results tbody tr")) >= 10
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#sparql-results tbody tr")) >= expected
     csv_link = wait.until(ec.visibility_of_element_located((By.ID, "sparql-csv")))
     assert str(csv_link.get_attribute("href")).startswith("blob:")
     csv_text = browser.execute_async_script(
