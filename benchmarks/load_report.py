@@ -81,7 +81,7 @@ def memory(pid: int | None) -> dict[str, Any] | None:
             "server_mib": round(server.memory_info().rss / mib, 1),
             "workers_mib": [round(c.memory_info().rss / mib, 1) for c in children],
             "server_cpu_s": round(sum(server.cpu_times()[:2]), 2),
-            "workers_cpu_s": round(sum(sum(c.cpu_times()[:2]) for c in children), 2),
+            "workers_cpu_s": {str(c.pid): round(sum(c.cpu_times()[:2]), 2) for c in children},
         }
     except ImportError:
         children = _proc_children(pid)
@@ -89,7 +89,7 @@ def memory(pid: int | None) -> dict[str, Any] | None:
             "server_mib": round(_proc_rss(pid) / mib, 1),
             "workers_mib": [round(_proc_rss(child) / mib, 1) for child in children],
             "server_cpu_s": round(_proc_cpu(pid), 2),
-            "workers_cpu_s": round(sum(_proc_cpu(child) for child in children), 2),
+            "workers_cpu_s": {str(child): round(_proc_cpu(child), 2) for child in children},
         }
     except Exception as exc:  # the process went away between listing and reading
         return {"error": f"{type(exc).__name__}: {exc}"}
@@ -98,12 +98,21 @@ def memory(pid: int | None) -> dict[str, Any] | None:
 def cpu_per_request(
     start: dict[str, Any] | None, end: dict[str, Any] | None, requests: int
 ) -> dict[str, float]:
-    """Server and worker CPU milliseconds per request over the phase (unaffected by CPU contention)."""
+    """Server and worker CPU milliseconds per request over the phase (unaffected by CPU contention).
+
+    A worker replaced during the phase takes its CPU time with it: the worker figure is then a lower
+    bound, and `workers_replaced` says how many were.
+    """
     if not start or not end or "server_cpu_s" not in start or "server_cpu_s" not in end or not requests:
         return {}
+    before, after = start["workers_cpu_s"], end["workers_cpu_s"]
+    workers = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
     return {
-        f"{who}_cpu_ms_per_request": round(1000 * (end[f"{who}_cpu_s"] - start[f"{who}_cpu_s"]) / requests, 2)
-        for who in ("server", "workers")
+        "server_cpu_ms_per_request": round(
+            1000 * (end["server_cpu_s"] - start["server_cpu_s"]) / requests, 2
+        ),
+        "workers_cpu_ms_per_request": round(1000 * workers / requests, 2),
+        "workers_replaced": len(set(before) - set(after)),
     }
 
 
@@ -136,7 +145,8 @@ def markdown(report: dict[str, Any]) -> str:
                 f"RSS MiB at start: {_memory_cell(result['memory_start'])}; "
                 f"at end: {_memory_cell(result['memory_end'])}. CPU ms per request: server "
                 f"{result.get('server_cpu_ms_per_request', 'n/a')}, workers "
-                f"{result.get('workers_cpu_ms_per_request', 'n/a')}.",
+                f"{result.get('workers_cpu_ms_per_request', 'n/a')} "
+                f"({result.get('workers_replaced', 0)} workers replaced during the phase).",
                 "",
                 "| route | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | statuses |",
                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
