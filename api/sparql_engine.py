@@ -95,6 +95,11 @@ def execute(store: ox.Store, prefixes: dict[str, str], job: Job) -> Outcome:
     refusal = screen(job.query)
     if refusal is not None:
         return error(refusal.status, refusal.message)
+    return evaluate(store, prefixes, job)
+
+
+def evaluate(store: ox.Store, prefixes: dict[str, str], job: Job) -> Outcome:
+    """Evaluate `job` without the lexical screen: what the engine does with any text."""
     try:
         dataset = _dataset(job)
     except ValueError as exc:
