@@ -124,8 +124,8 @@ def test_reconstruction_round_trips(xn: tuple[int, int], decimals: int, rounding
     assert result.origin == ("derived" if len(found) == 1 else "ambiguous")
 
 
-@settings(max_examples=200)
-@given(xn=proportions(max_n=2000), decimals=st.integers(0, 2), rounding=st.sampled_from(ROUNDINGS))
+@settings(max_examples=150)
+@given(xn=proportions(max_n=1000), decimals=st.integers(0, 2), rounding=st.sampled_from(ROUNDINGS))
 def test_every_candidate_prints_as_the_source_printed(
     xn: tuple[int, int], decimals: int, rounding: str
 ) -> None:

@@ -146,7 +146,7 @@ def test_the_unmutated_record_is_valid() -> None:
     assert report.valid, report.lines()
 
 
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(mutation=mutations())
 def test_a_mutated_record_is_reported_or_valid_never_a_crash(mutation: tuple[str, list[Triple]]) -> None:
     description, triples = mutation
