@@ -20,7 +20,7 @@ REQUIRED = (
 )
 EXTRAS = (
     "x_over_n,candidates,printed_pct,data_cut,median_pfs,hazard_ratio,evidence_rank,study_id,cohort_id,"
-    "other_values,conflicts,claims"
+    "other_values,conflicts,claims,rate_text,n_unknown,derivation"
 )
 EX = "https://example.org/mm/"
 
@@ -120,7 +120,7 @@ def test_csv_row_golden(table: ComparisonTable) -> None:
     assert line == (
         "refractory to pomalidomide,Case 7,patients 1-6,case series,selinexor,6,6,100.0,54.1,100.0,"
         "clopper-pearson,reported,PR,SMALL_N;BOUNDARY,Doe 2021,6/6,,,,,,6,"
-        f"{EX}study/case7,{EX}cohort/case7,,,{EX}claim/s4"
+        f"{EX}study/case7,{EX}cohort/case7,,,{EX}claim/s4,100.0,False,"
     )
 
 
