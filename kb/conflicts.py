@@ -19,7 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from kb.counts import HEDGE_TOLERANCE, candidates
+from kb.counts import candidates
 from kb.interpretations import Interpretation, interpretations, resolving
 from kb.namespaces import ID, MM
 from kb.queries import query_text
@@ -46,24 +46,41 @@ SPARQL_RULES: dict[str, URIRef] = {
     "checks/overlapping-cohorts-violation": MM.OverlappingCohorts,
 }
 
-# Bound into the rules that take them: a hedged figure is read as the count reconstruction reads it.
-RULE_PARAMETERS: dict[str, Node] = {"hedgeTolerance": Literal(Decimal(HEDGE_TOLERANCE.numerator))}
-
 
 def sparql_findings(store: GraphStore) -> list[Finding]:
     """Rows of the SPARQL rules. A finding involves the claims of ?involved (space-separated IRIs) when
     the rule gives them, otherwise ?record and ?other."""
     findings = []
     for name, rule in SPARQL_RULES.items():
-        text = query_text(name)
-        bindings = {k: v for k, v in RULE_PARAMETERS.items() if f"?{k}" in text}
-        for row in store.select(text, bindings or None):
+        for row in store.select(query_text(name)):
             if "involved" in row:
                 involved = tuple(dict.fromkeys(URIRef(i) for i in str(row["involved"]).split()))
             else:
                 involved = tuple(t for t in (row.get("record"), row.get("other")) if isinstance(t, URIRef))
-            findings.append(Finding(rule, involved, str(row["message"])))
+            message = str(row["message"])
+            if rule == MM.SourcesDisagree:
+                message += _common_counts(store, involved)
+            findings.append(Finding(rule, involved, message))
     return findings
+
+
+def _common_counts(store: GraphStore, claims: tuple[Node, ...]) -> str:
+    """For two percentages over the same denominator: the counts both admit (so the print differs, the
+    count may not), as a sentence to add to the finding."""
+    rows = store.select(
+        "SELECT ?c ?d ?k WHERE { ?c mm:denominator ?d ; mm:numeratorCandidate ?k }", {"c": list(claims)}
+    )
+    by_claim: dict[Node, set[int]] = defaultdict(set)
+    denominators = set()
+    for row in rows:
+        by_claim[row["c"]].add(as_int(row["k"]))
+        denominators.add(str(row["d"]))
+    if len(by_claim) != len(claims) or len(denominators) != 1:
+        return ""
+    common = sorted(set.intersection(*by_claim.values()))
+    if not common:
+        return f" Over {denominators.pop()} patients no count fits both."
+    return f" Over {denominators.pop()} patients both admit {', '.join(map(str, common))}."
 
 
 def percent_without_count(store: GraphStore) -> list[Finding]:

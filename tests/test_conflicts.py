@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 
-from kb.conflicts import RULE_PARAMETERS, Finding, sparql_findings
+from kb.conflicts import Finding
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import ID, MM
 from kb.paths import curated_files
@@ -42,6 +42,7 @@ def _edited(tmp_path: Path, stem: str, remove: list[tuple], add: list[tuple] = (
 def test_conflicts_on_the_shipped_data(kb: KnowledgeBase) -> None:
     assert _by_rule(kb.conflicts) == {
         "PatientVersusAggregate": 1,
+        "SourcesDisagree": 1,
         "PercentWithoutCount": 4,
         "OverlappingCohorts": 1,
         "RangeOutsideEligibility": 1,
@@ -109,24 +110,25 @@ def test_strata_that_are_not_nested_still_overlap(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- hedges
 
 
-def test_nearly_35_and_33_percent_of_12_do_not_disagree(kb: KnowledgeBase) -> None:
-    # The letter's "33%" and the summary's "nearly 35%" of 12 both give 4 responders.
-    assert not [f for f in kb.conflicts if f.rule == MM.SourcesDisagree]
+def test_33_against_nearly_35_keeps_the_hedge(kb: KnowledgeBase) -> None:
+    # The letter's "33%" and the summary's "nearly 35%" of Nooka's cohort 3 (12 patients).
+    (finding,) = [f for f in kb.conflicts if f.rule == MM.SourcesDisagree]
+    assert set(finding.involves) == {
+        ID["nooka-cohort3-response-letter"],
+        ID["nooka-cohort3-response-oncpharm"],
+    }
+    assert "gives percent 33," in finding.message
+    assert '~35 (printed: cohort 3 "nearly 35%")' in finding.message
+    assert "gives 35." not in finding.message
+    # Both printed figures admit 4 of 12, and the message says so.
+    assert finding.message.endswith("Over 12 patients both admit 4.")
 
 
-def test_without_the_hedge_33_and_35_disagree(tmp_path: Path) -> None:
+def test_a_hedge_is_not_printed_when_there_is_none(tmp_path: Path) -> None:
     claim = ID["nooka-cohort3-response-oncpharm"]
     kb = _edited(tmp_path, "nooka-2016", [(claim, MM.hedged, None)])
     (finding,) = [f for f in kb.conflicts if f.rule == MM.SourcesDisagree]
-    assert "33" in finding.message and "35" in finding.message and "~" not in finding.message
-
-
-def test_a_conflict_message_keeps_the_hedge(kb: KnowledgeBase, monkeypatch) -> None:
-    # Read with a 1-point tolerance, "nearly 35%" does disagree with 33%: the message keeps the hedge.
-    monkeypatch.setitem(RULE_PARAMETERS, "hedgeTolerance", Literal(1))
-    (finding,) = [f for f in sparql_findings(kb.store) if f.rule == MM.SourcesDisagree]
-    assert "~35" in finding.message and "nearly 35%" in finding.message
-    assert "gives percent 33," in finding.message
+    assert "~" not in finding.message and "gives 35." in finding.message
 
 
 # ---------------------------------------------------------------- the remaining findings
