@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -13,7 +13,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from api.deps import KBDep
+from api.deps import KBDep, id_path
 from api.errors import error_responses, not_found
 from api.schemas import Claim, CurationActivity, Evidence, Publication
 from kb.derivation import explain
@@ -163,7 +163,7 @@ class ClaimWithDerivation(Claim):
 
 
 @router.get("/claims/{claim_id}", response_model=ClaimWithDerivation, responses=error_responses(404))
-def get_claim(claim_id: str, kb: KBDep) -> ClaimWithDerivation:
+def get_claim(claim_id: Annotated[str, id_path("sirius-orr-lonial2016")], kb: KBDep) -> ClaimWithDerivation:
     found = describe(kb, claims=[ID[claim_id]])
     if not found:
         raise not_found("claim", claim_id)
