@@ -43,14 +43,20 @@ def clopper_pearson(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 
 def wilson(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for x/n, without continuity correction."""
+    """Wilson score interval for x/n, without continuity correction; x = 0 gives low 0, x = n high 1.
+
+    At x = 0 the lower bound is exactly 0 (and at x = n the upper exactly 1) in exact arithmetic; the
+    formula in floats can land a rounding error past the estimate, so the boundary is set exactly.
+    """
     _check_proportion(x, n, level)
     z = float(stats.norm.ppf(1 - (1 - level) / 2))
     p = x / n
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if x == 0 else max(0.0, centre - half)
+    high = 1.0 if x == n else min(1.0, centre + half)
+    return low, high
 
 
 def jeffreys(x: int, n: int, level: float = 0.95) -> tuple[float, float]:

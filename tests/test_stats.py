@@ -57,8 +57,17 @@ def test_boundaries_are_exact():
     assert jeffreys(0, 12)[0] == 0.0
     assert jeffreys(12, 12)[1] == 1.0
     assert jeffreys(0, 12)[1] < 1.0
-    assert 0.0 <= wilson(0, 12)[0] < 1e-12
-    assert 1 - 1e-12 < wilson(12, 12)[1] <= 1.0
+    assert wilson(0, 12)[0] == 0.0
+    assert wilson(12, 12)[1] == 1.0
+
+
+@pytest.mark.parametrize(("x", "n"), [(0, 3), (10, 10), (0, 1), (1, 1), (0, 4999), (4999, 4999)])
+@pytest.mark.parametrize("level", [0.5, 0.95, 0.999])
+def test_wilson_interval_contains_its_boundary_estimate(x, n, level):
+    # In floats the score formula puts the bound a rounding error past x/n (wilson(0, 3) low 5.55e-17).
+    low, high = wilson(x, n, level)
+    assert low <= x / n <= high
+    assert (low == 0.0) == (x == 0) and (high == 1.0) == (x == n)
 
 
 def test_proportion_ci_dispatches_and_names_valid_methods():

@@ -30,18 +30,7 @@ levels = st.sampled_from([0.5, 0.8, 0.9, 0.95, 0.99, 0.999])
 # -- confidence intervals -------------------------------------------------------------------------
 
 
-WILSON_BOUNDARY = pytest.mark.xfail(
-    strict=True,
-    reason="kb.stats.wilson at x = 0 or x = n: float rounding leaves low slightly above 0 "
-    "(wilson(0, 3) low = 5.55e-17) or high slightly below 1 (wilson(10, 10) high = 0.9999999999999999), "
-    "so the interval excludes its own estimate",
-)
-CI_METHODS_WITH_KNOWN_FAILURES = [
-    pytest.param(method, marks=WILSON_BOUNDARY) if method == "wilson" else method for method in CI_METHODS
-]
-
-
-@pytest.mark.parametrize("method", CI_METHODS_WITH_KNOWN_FAILURES)
+@pytest.mark.parametrize("method", CI_METHODS)
 @settings(max_examples=200)
 @given(xn=proportions(), level=levels)
 @example(xn=(0, 3), level=0.95)
