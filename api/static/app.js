@@ -94,6 +94,119 @@ function comparisonParams() {
   return params;
 }
 
+const COLUMNS = ["Study", "Cohort", "Design", "Regimen", "x/n", "Rate % (95% CI)", "Median PFS", "HR (95% CI)", "Flags", "Sources"];
+
+// How the row's responder count was obtained (kb.comparison.COUNT_ORIGINS).
+const COUNT_ORIGIN = {
+  reported: "count printed by the source",
+  derived: "count not printed: the only whole number that fits the printed figures",
+  reconstructed: "count not printed: rebuilt from partial figures or counted from patient records",
+  ambiguous: "count not known exactly: several whole numbers fit the printed figures",
+  inconsistent: "no whole count fits the printed figures",
+  unknown: "no count: the source does not give the denominator",
+};
+
+// The rows on show, by rate cell, for the provenance panel.
+let shownRows = new Map();
+
+function rateText(row) {
+  if (row.rate_pct === null || !row.rate_text) return "";
+  const ci = row.ci_low_pct !== null && row.ci_high_pct !== null
+    ? ` (${row.ci_low_pct.toFixed(1)}-${row.ci_high_pct.toFixed(1)})` : "";
+  return row.rate_text + ci + (row.other_values.length ? `; also ${row.other_values.join(", ")}` : "");
+}
+
+function countNote(row) {
+  return row.derivation || COUNT_ORIGIN[row.count_origin] || splitWords(row.count_origin);
+}
+
+function rateNote(row) {
+  if (row.n_unknown) return `${row.rate_text}% as printed, over a denominator the source does not give: no count and no interval`;
+  if (row.rate_approximate) {
+    return `approximate: the printed figure ${row.printed_pct}%; ${row.candidates.join(", ")} of ${row.n} all fit, and the interval covers each of them`;
+  }
+  return `${row.x_over_n} = ${row.rate_text}%`;
+}
+
+function countCell(row) {
+  if (row.n_unknown) {
+    return el("td", { class: "count n-unknown", "data-n-unknown": "true", title: countNote(row) },
+      row.x_over_n, " ", el("span", { class: "flag" }, "n unknown"));
+  }
+  return el("td", { class: `count ${row.count_origin}`, "data-count-origin": row.count_origin, title: countNote(row) }, row.x_over_n);
+}
+
+function rateCell(row) {
+  const text = rateText(row);
+  const claim = row.sources.length ? row.sources[0].claim : null;
+  const attrs = {
+    class: ["rate", row.rate_approximate ? "approximate" : "", row.n_unknown ? "n-unknown" : ""].filter(Boolean).join(" "),
+    "data-claim": claim,
+    "data-approximate": row.rate_approximate ? "true" : null,
+    title: text ? `${rateNote(row)}. Show where this number comes from.` : null,
+  };
+  if (!claim) return el("td", attrs, text);
+  return el("td", { ...attrs, tabindex: "0", role: "button" }, text);
+}
+
+function flagsCell(row, marks) {
+  const sups = row.caveats.filter((code) => code in marks).sort((a, b) => marks[a].number - marks[b].number)
+    .map((code) => el("sup", { title: `${code}: ${marks[code].sentence}` }, el("a", { href: `#caveat-${code}` }, marks[code].number)));
+  return el("td", { class: "flags" }, sups);
+}
+
+function sourcesCell(row) {
+  const spans = row.sources.map((s) => el("span", { "data-claim": s.claim, "data-publication": s.publication, tabindex: "0", role: "button",
+    title: "Show where this number comes from" }, s.label));
+  return el("td", {}, spans.flatMap((span, i) => (i ? ["; ", span] : [span])));
+}
+
+function comparisonRow(row, marks) {
+  for (const source of row.sources) shownRows.set(source.claim, row);
+  return el("tr", { "data-cohort": row.cohort_id, "data-claims": row.sources.map((s) => s.claim).join(";") },
+    [row.study, row.cohort, row.design, row.regimen].map((text) => el("td", {}, text)),
+    countCell(row), rateCell(row),
+    el("td", {}, row.median_pfs), el("td", {}, row.hazard_ratio),
+    flagsCell(row, marks), sourcesCell(row));
+}
+
+function poolingLine(entry) {
+  if (!entry.pooled) {
+    return [`${entry.stratum}: not pooled`, el("ul", {}, entry.failed.map((f) => el("li", {}, `${f.code}: ${f.sentence}`)))];
+  }
+  const pi = entry.pi_low_pct !== null && entry.pi_high_pct !== null
+    ? `, prediction interval ${entry.pi_low_pct.toFixed(1)}-${entry.pi_high_pct.toFixed(1)}` : "";
+  return [`${entry.stratum}: exploratory pooled rate ${entry.rate_pct.toFixed(1)}% `
+    + `(95% CI ${entry.ci_low_pct.toFixed(1)}-${entry.ci_high_pct.toFixed(1)})${pi}; `
+    + `τ² = ${entry.tau2.toFixed(3)}, I² = ${entry.i2_pct.toFixed(1)}%; k = ${entry.k}; ${entry.method}`];
+}
+
+function comparisonTable(table) {
+  // Footnote numbers follow the order of the footnotes ("CODE: sentence" after the first), as in the other formats.
+  const order = table.footnotes.slice(1).map((note) => note.split(":", 1)[0]).filter((code) => code in table.caveats);
+  const marks = Object.fromEntries(order.map((code, i) => [code, { number: i + 1, sentence: table.caveats[code] }]));
+  shownRows = new Map();
+  const groups = [];
+  for (const row of table.rows) {
+    if (!groups.length || groups[groups.length - 1].stratum !== row.stratum) groups.push({ stratum: row.stratum, rows: [] });
+    groups[groups.length - 1].rows.push(row);
+  }
+  const width = COLUMNS.length;
+  const foot = [el("tr", {}, el("td", { colspan: width }, table.footnotes[0]))];
+  for (const code of order) {
+    foot.push(el("tr", {}, el("td", { colspan: width, id: `caveat-${code}` }, el("sup", {}, marks[code].number), ` ${code}: ${marks[code].sentence}`)));
+  }
+  if (table.pool_requested) {
+    for (const entry of table.pooling) foot.push(el("tr", { class: "pooling" }, el("td", { colspan: width }, poolingLine(entry))));
+  }
+  return el("table", { class: "mmkb-comparison" },
+    el("thead", {}, el("tr", {}, COLUMNS.map((h) => el("th", { scope: "col" }, h)))),
+    groups.map((g) => el("tbody", {},
+      el("tr", { class: "stratum" }, el("th", { colspan: width, scope: "colgroup" }, g.stratum)),
+      g.rows.map((row) => comparisonRow(row, marks)))),
+    el("tfoot", {}, foot));
+}
+
 async function showComparison(event) {
   if (event) event.preventDefault();
   const target = $("comparison");
@@ -101,17 +214,9 @@ async function showComparison(event) {
   $("show").disabled = true;
   target.setAttribute("aria-busy", "true");
   try {
-    const response = await fetch(`/compare/response-rate?format=html&${params}`, { headers: { Accept: "text/html" } });
-    if (!response.ok) throw new Error(await errorText(response));
-    target.innerHTML = await response.text();
-    for (const cell of target.querySelectorAll("[data-claim]")) {
-      cell.tabIndex = 0;
-      cell.setAttribute("role", "button");
-      cell.title = "Show where this number comes from";
-    }
-    if (!target.querySelector("tbody tr[data-cohort]")) {
-      target.prepend(el("p", { class: "hint" }, "No cohort matches this selection."));
-    }
+    const table = await getJSON(`/compare/response-rate?format=json&${params}`);
+    target.replaceChildren(comparisonTable(table));
+    if (!table.rows.length) target.prepend(el("p", { class: "hint" }, "No cohort matches this selection."));
     const svg = `/plots/forest.svg?${params}`;
     $("forest").src = svg;
     $("forest-link").href = svg;
@@ -194,7 +299,19 @@ function evidenceItem(ev) {
     where ? ["in ", where] : []);
 }
 
-async function openProvenance(iri) {
+function rowSection(row) {
+  if (!row) return [];
+  const rate = row.rate_text ? `${row.rate_text}%` : "no rate";
+  return [
+    el("dt", {}, "In this row"),
+    el("dd", { id: "provenance-row" },
+      el("span", { class: row.n_unknown ? "n-unknown" : null }, row.n_unknown ? `${row.x_over_n} (n unknown)` : row.x_over_n),
+      `, ${rate}`, row.rate_approximate ? " (approximate)" : "",
+      el("br"), el("span", { class: "count-note" }, countNote(row))),
+  ];
+}
+
+async function openProvenance(iri, row = null) {
   const panel = $("provenance");
   const body = $("provenance-body");
   const id = localName(iri);
@@ -213,6 +330,7 @@ async function openProvenance(iri) {
         el("dt", {}, "Derivation"),
         el("dd", { id: "provenance-derivation", class: `derivation ${derivation}` }, DERIVATION[derivation] || splitWords(derivation),
           claim.how && claim.how.method !== "reported by the source as printed" ? ` — ${claim.how.method}` : ""),
+        ...rowSection(row),
         el("dt", {}, "Verification"),
         el("dd", { id: "provenance-verification" }, splitWords(claim.verification || "not recorded")),
         el("dt", {}, "Claim"),
@@ -230,7 +348,7 @@ async function openProvenance(iri) {
 
 function onComparisonClick(event) {
   const cell = event.target.closest("[data-claim]");
-  if (cell && $("comparison").contains(cell)) openProvenance(cell.dataset.claim);
+  if (cell && $("comparison").contains(cell)) openProvenance(cell.dataset.claim, shownRows.get(cell.dataset.claim));
 }
 
 function onComparisonKey(event) {
@@ -238,7 +356,7 @@ function onComparisonKey(event) {
   const cell = event.target.closest("[data-claim]");
   if (cell) {
     event.preventDefault();
-    openProvenance(cell.dataset.claim);
+    openProvenance(cell.dataset.claim, shownRows.get(cell.dataset.claim));
   }
 }
 

@@ -12,6 +12,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -62,6 +63,10 @@ def _rows_by_cohort(driver: WebDriver) -> dict[str, list[str]]:
     }
 
 
+def _row(driver: WebDriver, cohort: str) -> WebElement:
+    return driver.find_element(By.CSS_SELECTOR, f"#comparison tr[data-cohort$='/{cohort}']")
+
+
 def test_page_compares_traces_lists_conflicts_and_runs_sparql(
     browser: webdriver.Chrome, live_server: str, tmp_path: Path
 ) -> None:
@@ -105,11 +110,48 @@ def test_page_compares_traces_lists_conflicts_and_runs_sparql(
     assert browser.save_screenshot(str(tmp_path / "provenance.png"))
     browser.find_element(By.ID, "provenance-close").click()
 
-    # The letter's counted row: its provenance lists the six Table 1 records, three of them counted.
+    # By refractory status: honest counts. Only candidate counts fit Nooka cohort 1's hedged ~90% of 19,
+    # so its rate is the printed figure marked ~, never an exact-looking 90.0; POLLUX prints percentages
+    # over a denominator it does not give, so n shows as unknown with its flag; Nooka cohort 3's 4/12 is
+    # derived, and its tooltip says how.
     Select(browser.find_element(By.ID, "by")).select_by_value("refractory-status")
     old_table = browser.find_element(By.CSS_SELECTOR, "#comparison table")
     wait.until(ec.element_to_be_clickable((By.ID, "show"))).click()
     wait.until(ec.staleness_of(old_table))
+    rows = _rows_by_cohort(browser)
+    nooka1 = _row(browser, "nooka-cohort1")
+    assert nooka1.find_element(By.CSS_SELECTOR, "td.count").text == "17-18/19"
+    rate = nooka1.find_element(By.CSS_SELECTOR, "td.rate")
+    assert rate.text.startswith("~90 (")
+    assert rate.get_attribute("data-approximate") == "true"
+    assert "17, 18 of 19 all fit" in str(rate.get_attribute("title"))
+    assert not any("90.0" in cell for cell in rows["nooka-cohort1"])
+    for arm in ("pollux-drd", "pollux-rd"):
+        count = _row(browser, arm).find_element(By.CSS_SELECTOR, "td.count")
+        assert count.get_attribute("data-n-unknown") == "true"
+        assert count.text.startswith("?/not reported")
+        assert count.find_element(By.CSS_SELECTOR, ".flag").text == "n unknown"
+    assert _row(browser, "pollux-drd").find_element(By.CSS_SELECTOR, "td.rate").text == "92.9"
+    nooka3 = _row(browser, "nooka-cohort3")
+    assert "4/12" in rows["nooka-cohort3"]
+    assert nooka3.find_element(By.CSS_SELECTOR, "td.rate").text.startswith("33.3 (")
+    count_title = str(nooka3.find_element(By.CSS_SELECTOR, "td.count").get_attribute("title"))
+    assert "4 of 12: the only count that fits" in count_title
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", nooka1)
+    assert browser.save_screenshot(str(tmp_path / "comparison.png"))
+
+    # The derived row's provenance says how its count was obtained.
+    nooka3.find_element(By.CSS_SELECTOR, "td.rate").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "provenance-row"), "4/12, 33.3%"))
+    assert "4 of 12: the only count that fits" in browser.find_element(By.ID, "provenance-row").text
+    assert browser.save_screenshot(str(tmp_path / "provenance-derived.png"))
+    browser.find_element(By.ID, "provenance-close").click()
+    _row(browser, "pollux-drd").find_element(By.CSS_SELECTOR, "td.rate").click()
+    unknown_n = "?/not reported (n unknown), 92.9%"
+    wait.until(ec.text_to_be_present_in_element((By.ID, "provenance-row"), unknown_n))
+    browser.find_element(By.ID, "provenance-close").click()
+
+    # The letter's counted row: its provenance lists the six Table 1 records, three of them counted.
     counted = wait.until(
         ec.element_to_be_clickable(
             (By.CSS_SELECTOR, "#comparison td.rate[data-claim$='/count-athens-all-PR-or-better']")
