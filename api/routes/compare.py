@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -75,35 +76,49 @@ class Selection:
         )
 
 
+def choice(valid: Sequence[str], what: str) -> Any:
+    """A query parameter with a fixed set of values, declared as the schema's enum; the route answers
+    any other value 422 with the valid ones (its own message, not the generic validation error)."""
+    return Query(description=f"{what}; one of {', '.join(valid)}", json_schema_extra={"enum": list(valid)})
+
+
+# The filters name things the knowledge base holds: no enum can be declared before it is loaded.
+UNKNOWN_NAME = "; a name the knowledge base does not hold is answered 422, `valid` listing the names it holds"
+
+
 def selection(
-    by: Annotated[str, Query(description=f"one of {', '.join(GROUPINGS + PATIENT_ATTRIBUTES)}")] = (
-        "refractory-status"
-    ),
-    threshold: Annotated[str, Query(description=f"one of {', '.join(THRESHOLDS)}")] = "PR",
-    ci: Annotated[str, Query(description=f"one of {', '.join(CI_METHODS)}")] = "clopper-pearson",
+    by: Annotated[str, choice(GROUPINGS + PATIENT_ATTRIBUTES, "rows grouped by")] = "refractory-status",
+    threshold: Annotated[str, choice(THRESHOLDS, "best response counted, or better")] = "PR",
+    ci: Annotated[str, choice(CI_METHODS, "confidence-interval method")] = "clopper-pearson",
     pool: bool = False,
     allow_retrospective: bool = False,
     drug: Annotated[
         str | None,
         Query(
             description="only regimens with this drug: label, synonym or identifier, "
-            "any case (pom, Pomalidomide)"
+            "any case (pom, Pomalidomide)" + UNKNOWN_NAME
         ),
     ] = None,
     drug_class: Annotated[
         str | None,
-        Query(description="only regimens with a drug of this class: label, notation or identifier (imid)"),
+        Query(
+            description="only regimens with a drug of this class: label, notation or identifier (imid)"
+            + UNKNOWN_NAME
+        ),
     ] = None,
     refractory: Annotated[
         str | None,
         Query(
             description="comma-separated drugs or classes the population is refractory to at least; "
-            "a class is met by any of its drugs (daratumumab; ProteasomeInhibitor,IMiD)"
+            "a class is met by any of its drugs (daratumumab; ProteasomeInhibitor,IMiD)" + UNKNOWN_NAME
         ),
     ] = None,
     design: Annotated[
         str | None,
-        Query(description="only this study design: label or identifier (phase-2, RetrospectiveSeries)"),
+        Query(
+            description="only this study design: label or identifier (phase-2, RetrospectiveSeries)"
+            + UNKNOWN_NAME
+        ),
     ] = None,
     min_n: Annotated[int, Query(ge=0)] = 0,
 ) -> Selection:
@@ -130,7 +145,7 @@ def response_rate(
     request: Request,
     kb: KBDep,
     chosen: SelectionDep,
-    format: Annotated[str | None, Query(description=f"one of {', '.join(FORMATS)}; overrides Accept")] = None,
+    format: Annotated[str | None, choice(tuple(FORMATS), "overrides Accept")] = None,
 ) -> Response:
     fmt = negotiate(request, format, MEDIA_TYPES, "json")
     return Response(render(chosen.table(kb), fmt), media_type=MEDIA_TYPES[fmt])
