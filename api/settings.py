@@ -38,7 +38,7 @@ class Settings:
     )
     sparql_workers: int = _setting(2, "MMKB_SPARQL_WORKERS", "worker processes evaluating SPARQL")
     sparql_queue: int = _setting(
-        8, "MMKB_SPARQL_QUEUE", "SPARQL requests that may wait for a worker; more are answered 503 at once"
+        16, "MMKB_SPARQL_QUEUE", "SPARQL requests that may wait for a worker; more are answered 503 at once"
     )
     sparql_worker_memory_mb: int = _setting(
         2048, "MMKB_SPARQL_WORKER_MEMORY_MB", "memory limit of each SPARQL worker process, in MiB"

@@ -49,7 +49,7 @@ def fresh_service() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`mmkb serve` in its own process, never asked a SPARQL query yet."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "kb.cli", "serve", "--port", str(port), "--sparql-queue", "16"],
+        [sys.executable, "-m", "kb.cli", "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "MMKB_ALLOWED_HOSTS": "127.0.0.1"},
