@@ -57,17 +57,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     sparql.shutdown_workers()
 
 
-def _open() -> KnowledgeBase:
+def _loaded(kb: KnowledgeBase | None) -> tuple[KnowledgeBase, int]:
+    """`kb`, or the shipped knowledge base opened and logged when None, with its number of triples.
+
+    Counting scans every triple (Oxigraph's len is not O(1)); the graph is read-only, so it is counted
+    once here and /health reads the number."""
+    if kb is not None:
+        return kb, len(kb)
     started = time.perf_counter()
     knowledge_base = KnowledgeBase.open()
+    triples = len(knowledge_base)
     studies_count = len(knowledge_base.select("SELECT ?s WHERE { ?s a mm:Study }"))
     logger.info(
-        "loaded %d triples, %d studies in %.2f s",
-        len(knowledge_base),
-        studies_count,
-        time.perf_counter() - started,
+        "loaded %d triples, %d studies in %.2f s", triples, studies_count, time.perf_counter() - started
     )
-    return knowledge_base
+    return knowledge_base, triples
 
 
 def middleware(settings: Settings) -> list[Middleware]:
@@ -106,7 +110,7 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.kb = kb if kb is not None else _open()
+    app.state.kb, app.state.triples = _loaded(kb)
     register_error_handlers(app)
     include_routers(app)
     app.add_middleware(ResponseCache)  # outermost; the key covers what the inner layers check

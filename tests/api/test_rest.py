@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import io
 import json
 import logging
+import threading
+import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from rdflib import Dataset, URIRef
 
 from api.app import create_app
+from api.http.server import server_config
+from api.settings import Settings
 from kb.compare import GROUPINGS, PATIENT_ATTRIBUTES
 from kb.comparison import CI_METHODS, THRESHOLDS
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import ID
 from kb.questions import questions
 from kb.tables import CORE_COLUMNS, FORMATS
+from tests.api.conftest import free_port, wait_until_up
+
+# Starlette runs synchronous routes in AnyIO's default thread pool, of this many threads.
+BUSY_THREADS = 40
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +47,46 @@ def test_health(client: TestClient) -> None:
     assert body["status"] == "ok"
     assert body["version"]
     assert body["triples"] > 1000
+
+
+def test_health_answers_while_every_worker_thread_is_busy(kb: KnowledgeBase) -> None:
+    """Synchronous routes share one thread pool; /health is answered on the event loop, not queued."""
+    settings = Settings.from_env(port=free_port())
+    app = create_app(kb, settings)
+    release = threading.Event()
+    entered: list[int] = []
+
+    def busy() -> dict[str, int]:
+        entered.append(1)
+        release.wait(30)
+        return {}
+
+    app.add_api_route("/busy", busy)
+    server = uvicorn.Server(server_config(app, settings, log_level="warning"))
+    base = f"http://127.0.0.1:{settings.port}"
+    runner = threading.Thread(target=server.run, daemon=True)
+    runner.start()
+    requests = 60
+    with concurrent.futures.ThreadPoolExecutor(requests) as clients:
+        try:
+            wait_until_up(base)
+            answers = [clients.submit(httpx.get, f"{base}/busy?i={i}", timeout=40) for i in range(requests)]
+            # Every thread taken and requests queued behind them: the count stops short of all of them.
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and len(entered) < BUSY_THREADS:
+                time.sleep(0.05)
+            time.sleep(0.3)
+            assert BUSY_THREADS <= len(entered) < requests
+            started = time.monotonic()
+            health = httpx.get(f"{base}/health", timeout=5)
+            assert health.status_code == 200
+            assert health.json()["triples"] == len(kb)
+            assert time.monotonic() - started < 1
+        finally:
+            release.set()
+            server.should_exit = True
+        assert all(answer.result().status_code == 200 for answer in answers)
+    runner.join(timeout=10)
 
 
 def test_studies_list_designs_publications_and_cohort_sizes(client: TestClient) -> None:
