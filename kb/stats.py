@@ -194,7 +194,12 @@ def random_effects(
     tau^2 by REML or Paule-Mandel (never negative); Hartung-Knapp(-Sidik-Jonkman) CI with a t
     distribution on k - 1 df, without the ad hoc variance floor; Q with fixed-effect weights; I^2 from Q,
     100 (Q - df) / Q clipped at 0, with the test-based Higgins-Thompson CI; prediction interval
-    mu +- t(k - 2) sqrt(tau^2 + se^2) (Higgins, Thompson & Spiegelhalter 2009), None when k < 3.
+    mu +- t(k - 1) sqrt(tau^2 + se_hk^2), None when k < 3.
+
+    The prediction interval is metafor's (predict.rma after rma(test="knha")): the variance of the
+    pooled estimate as the Hartung-Knapp test adjusts it, with the test's t quantile on k - 1 df.
+    Being the CI's half-width widened by tau^2, it always contains the CI; the textbook
+    t(k - 2) sqrt(tau^2 + se^2) with the unadjusted se does not (13/28, 7/10, 0/15, 7/13).
     """
     k = len(y)
     if k != len(v):
@@ -225,8 +230,7 @@ def random_effects(
 
     prediction = None
     if k >= 3:
-        t_pi = float(stats.t.ppf(1 - (1 - level) / 2, k - 2))
-        half = t_pi * math.sqrt(tau2 + se * se)
+        half = t_ci * math.sqrt(tau2 + se_hk * se_hk)
         prediction = (mu - half, mu + half)
 
     return RandomEffects(

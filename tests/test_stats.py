@@ -6,6 +6,8 @@ import math
 from dataclasses import replace
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from kb.stats import (
@@ -136,10 +138,8 @@ def _hand(method):
         tau2 = _bisect(reml_score, 0.0, 100.0)
     w = weights(tau2)
     mu = mean(tau2)
-    se = math.sqrt(1 / sum(w))
     se_hk = math.sqrt(sum(wi * (yi - mu) ** 2 for wi, yi in zip(w, y, strict=True)) / ((k - 1) * sum(w)))
     t_ci = stats.t.ppf(0.975, k - 1)
-    t_pi = stats.t.ppf(0.975, k - 2)
     q = generalized_q(0.0)
     h = math.sqrt(q / (k - 1))
     se_ln_h = 0.5 * (math.log(q) - math.log(k - 1)) / (math.sqrt(2 * q) - math.sqrt(2 * k - 3))
@@ -150,7 +150,8 @@ def _hand(method):
         "mu": mu,
         "se_hk": se_hk,
         "ci": (mu - t_ci * se_hk, mu + t_ci * se_hk),
-        "pi": (mu - t_pi * math.sqrt(tau2 + se**2), mu + t_pi * math.sqrt(tau2 + se**2)),
+        # metafor's predict.rma after test="knha": the adjusted variance, t on k - 1 df.
+        "pi": (mu - t_ci * math.sqrt(tau2 + se_hk**2), mu + t_ci * math.sqrt(tau2 + se_hk**2)),
         "q": q,
         "i2": 100 * (q - (k - 1)) / q,
         "i2_ci": (100 * (1 - 1 / h_low**2), 100 * (1 - 1 / h_high**2)),
@@ -181,6 +182,53 @@ def test_pool_logit_matches_hand_computation(method):
     assert result.i2 == pytest.approx(hand["i2"], abs=1e-6)
     assert result.i2_ci == pytest.approx(hand["i2_ci"], abs=1e-6)
     assert result.label == "exploratory"
+
+
+# The Hartung-Knapp standard error exceeds the plain one here (tau^2 = 0 under REML), which put the
+# textbook prediction interval (plain se, t on k - 2 df: 0.226-0.764) inside the CI (0.193-0.798).
+WIDE_HK = ([13, 7, 0, 7], [28, 10, 15, 13])
+
+
+@pytest.mark.parametrize("method", ["REML", "PM"])
+@pytest.mark.parametrize(
+    ("events", "totals"), [WIDE_HK, (EVENTS, TOTALS), ([10, 20, 30, 40], [50, 100, 150, 200])]
+)
+def test_prediction_interval_contains_the_confidence_interval(method, events, totals):
+    result = pool_logit(events, totals, method=method)
+    assert result.prediction is not None
+    assert result.prediction[0] <= result.ci[0] <= result.proportion <= result.ci[1] <= result.prediction[1]
+
+
+@st.composite
+def _study_sets(draw):
+    totals = draw(st.lists(st.integers(1, 400), min_size=3, max_size=8))
+    return [draw(st.integers(0, n)) for n in totals], totals
+
+
+@pytest.mark.parametrize("method", ["REML", "PM"])
+@settings(max_examples=150, deadline=None, database=None)
+@given(rows=_study_sets(), level=st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+@example(rows=WIDE_HK, level=0.95)
+def test_prediction_interval_contains_the_confidence_interval_always(method, rows, level):
+    fit = pool_logit(*rows, method=method, level=level).logit
+    assert fit.prediction is not None
+    assert fit.prediction[0] <= fit.ci[0] + 1e-12 and fit.ci[1] - 1e-12 <= fit.prediction[1]
+
+
+def test_prediction_interval_uses_the_hartung_knapp_variance_by_hand():
+    # Logits with 1/2 added to both cells of the 0/15 study only.
+    cells = [(13, 15), (7, 3), (0.5, 15.5), (7, 6)]
+    y = [math.log(a / b) for a, b in cells]
+    v = [1 / a + 1 / b for a, b in cells]
+    fit = random_effects(y, v, method="REML")
+    assert fit.tau2 == 0.0
+    assert fit.se_hk > fit.se
+    w = [1 / vi for vi in v]
+    mu = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sum(w)
+    se_hk = math.sqrt(sum(wi * (yi - mu) ** 2 for wi, yi in zip(w, y, strict=True)) / (3 * sum(w)))
+    half = stats.t.ppf(0.975, 3) * se_hk  # tau^2 = 0: the prediction interval is the CI
+    assert fit.prediction == pytest.approx((mu - half, mu + half), abs=1e-9)
+    assert fit.prediction == pytest.approx(fit.ci, abs=1e-12)
 
 
 def test_paule_mandel_makes_the_hartung_knapp_factor_one():
@@ -258,6 +306,11 @@ def test_reml_hartung_knapp_matches_metafor_readme():
     assert round(fit.estimate, 4) == -0.7145
     assert round(fit.se_hk, 4) == 0.1808
     assert (round(fit.ci[0], 4), round(fit.ci[1], 4)) == (-1.1084, -0.3206)
+    # predict(res, transf=exp, digits=2) prints pred 0.49, ci 0.33-0.73, pi 0.14-1.76.
+    assert fit.prediction is not None
+    assert round(math.exp(fit.estimate), 2) == 0.49
+    assert (round(math.exp(fit.ci[0]), 2), round(math.exp(fit.ci[1]), 2)) == (0.33, 0.73)
+    assert (round(math.exp(fit.prediction[0]), 2), round(math.exp(fit.prediction[1]), 2)) == (0.14, 1.76)
 
 
 def test_i2_interval_matches_meta_output():
