@@ -113,7 +113,12 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
     app.state.kb, app.state.triples = _loaded(kb)
     register_error_handlers(app)
     include_routers(app)
-    app.add_middleware(ResponseCache)  # outermost; the key covers what the inner layers check
+    app.add_middleware(  # outermost; the key covers what the inner layers check
+        ResponseCache,
+        max_entries=settings.response_cache_entries,
+        max_bytes=settings.response_cache_bytes,
+        max_entry_bytes=settings.response_cache_entry_bytes,
+    )
     return app
 
 

@@ -12,21 +12,17 @@ Never cached: the SPARQL endpoint (user queries, with their own deadline and lim
 with Set-Cookie, `Cache-Control: no-store` or `private`, or `Vary: *`. A request with
 `Cache-Control: no-cache` (or `Pragma: no-cache`) skips the lookup and refreshes the entry.
 
-Settings from the environment: MMKB_RESPONSE_CACHE_ENTRIES (0 turns the cache off),
-MMKB_RESPONSE_CACHE_BYTES, MMKB_RESPONSE_CACHE_ENTRY_BYTES (the largest answer kept).
+Its bounds are service settings (api/settings.py: response_cache_entries, 0 turning the cache off,
+response_cache_bytes and response_cache_entry_bytes), passed by create_app.
 """
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-DEFAULT_ENTRIES = 1024
-DEFAULT_BYTES = 64 * 1024 * 1024
-DEFAULT_ENTRY_BYTES = 4 * 1024 * 1024
 EXCLUDED_PREFIXES = ("/sparql", "/health")
 KEY_HEADERS = (b"host", b"accept", b"accept-encoding", b"origin")
 BYPASS_HEADERS = frozenset(
@@ -47,19 +43,6 @@ class Entry:
         return len(self.body) + sum(len(name) + len(value) for name, value in self.headers)
 
 
-def _setting(name: str, default: int) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {text!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} must be 0 or more, not {value}")
-    return value
-
-
 def _directives(value: bytes) -> set[str]:
     return {part.strip().split("=", 1)[0].lower() for part in value.decode("latin-1").split(",")}
 
@@ -70,26 +53,16 @@ class ResponseCache:
     def __init__(
         self,
         app: ASGIApp,
-        max_entries: int | None = None,
-        max_bytes: int | None = None,
-        max_entry_bytes: int | None = None,
+        *,
+        max_entries: int,
+        max_bytes: int,
+        max_entry_bytes: int,
         excluded_prefixes: tuple[str, ...] = EXCLUDED_PREFIXES,
     ) -> None:
         self.app = app
-        self.max_entries = (
-            max_entries
-            if max_entries is not None
-            else _setting("MMKB_RESPONSE_CACHE_ENTRIES", DEFAULT_ENTRIES)
-        )
-        self.max_bytes = (
-            max_bytes if max_bytes is not None else _setting("MMKB_RESPONSE_CACHE_BYTES", DEFAULT_BYTES)
-        )
-        self.max_entry_bytes = min(
-            self.max_bytes,
-            max_entry_bytes
-            if max_entry_bytes is not None
-            else _setting("MMKB_RESPONSE_CACHE_ENTRY_BYTES", DEFAULT_ENTRY_BYTES),
-        )
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = min(max_bytes, max_entry_bytes)
         self.excluded_prefixes = excluded_prefixes
         self.entries: OrderedDict[Key, Entry] = OrderedDict()
         self.bytes = 0

@@ -65,6 +65,17 @@ class Settings:
     host: str = _setting("127.0.0.1", "MMKB_HOST", "address to listen on; its name is always an allowed host")
     port: int = _setting(8000, "MMKB_PORT", "TCP port to listen on")
 
+    # Response cache (api/cache.py): 0 in any of these turns it off
+    response_cache_entries: int = _setting(
+        1024, "MMKB_RESPONSE_CACHE_ENTRIES", "most GET answers the response cache keeps; 0 turns it off"
+    )
+    response_cache_bytes: int = _setting(
+        64 * 1024 * 1024, "MMKB_RESPONSE_CACHE_BYTES", "most bytes the response cache keeps in all"
+    )
+    response_cache_entry_bytes: int = _setting(
+        4 * 1024 * 1024, "MMKB_RESPONSE_CACHE_ENTRY_BYTES", "largest answer the response cache keeps"
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then MMKB_* variables from `environ` (os.environ when None), then `overrides`."""
@@ -87,10 +98,18 @@ class Settings:
                 raise SettingsError(f"{f.metadata['env']} {problem}")
 
 
+# Settings for which 0 is a value: it turns the feature off.
+ZERO_TURNS_OFF = ("response_cache_",)
+
+
 def value_problem(f: dataclasses.Field[Any], value: Any) -> str:
     """What is wrong with `value` for field `f`, or '' when it is usable."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
-        return f"must be positive, not {value}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if f.name.startswith(ZERO_TURNS_OFF):
+            if value < 0:
+                return f"must be 0 or more, not {value}"
+        elif value <= 0:
+            return f"must be positive, not {value}"
     if f.name == "port" and value > 65535:
         return f"must be a TCP port (1 to 65535), not {value}"
     return ""

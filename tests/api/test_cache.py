@@ -14,7 +14,8 @@ from starlette.routing import Route
 
 from api.app import create_app
 from api.cache import ResponseCache
-from api.settings import Settings
+from api.settings import Settings, SettingsError, from_args
+from kb.cli import build_parser
 from kb.knowledge_base import KnowledgeBase
 
 COMPARE = "/compare/response-rate"
@@ -120,8 +121,31 @@ def test_the_byte_bound_holds_and_large_answers_are_not_kept() -> None:
 
 
 def test_zero_entries_turns_the_cache_off() -> None:
-    app, cache, client = small_cache(max_entries=0)
+    app, cache, client = small_cache(max_entries=0, max_bytes=1_000_000, max_entry_bytes=1_000)
     assert not cache.enabled
     for _ in range(2):
         assert "x-cache" not in client.get("/size/5").headers
     assert app.state.calls == 2
+
+
+def test_the_bounds_are_service_settings(kb: KnowledgeBase) -> None:
+    """From MMKB_RESPONSE_CACHE_* variables and mmkb serve options to the cache create_app mounts."""
+    environ = {"MMKB_RESPONSE_CACHE_ENTRIES": "2", "MMKB_RESPONSE_CACHE_ENTRY_BYTES": "25000"}
+    settings = Settings.from_env(environ, allowed_hosts=("testserver",))
+    assert (settings.response_cache_entries, settings.response_cache_entry_bytes) == (2, 25000)
+    with TestClient(create_app(kb, settings)) as client:
+        for path in ("/questions", "/studies", "/studies/study-sirius"):  # 9, 8 and 14 KB
+            assert len(client.get(path).content) < 20000
+        assert client.get("/studies/study-sirius").headers["x-cache"] == "hit"
+        assert client.get("/questions").headers["x-cache"] == "miss"  # evicted: 2 entries at most
+        assert len(client.get(COMPARE).content) > 25000
+        assert client.get(COMPARE).headers["x-cache"] == "miss"  # too large to keep
+    args = build_parser().parse_args(["serve", "--response-cache-entries", "0"])
+    with TestClient(create_app(kb, from_args(args))) as client:
+        for _ in range(2):
+            assert "x-cache" not in client.get("/questions").headers
+
+
+def test_negative_bounds_are_refused_naming_the_variable() -> None:
+    with pytest.raises(SettingsError, match="MMKB_RESPONSE_CACHE_BYTES must be 0 or more, not -1"):
+        Settings.from_env({"MMKB_RESPONSE_CACHE_BYTES": "-1"})
