@@ -7,18 +7,22 @@ import csv
 import io
 import json
 import logging
+import re
 import threading
 import time
+import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from rdflib import Dataset, URIRef
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.app import create_app
-from api.http.server import server_config
+from api.http.server import protocol_class, server_config
 from api.settings import Settings
 from kb.compare import GROUPINGS, PATIENT_ATTRIBUTES
 from kb.comparison import CI_METHODS, THRESHOLDS
@@ -87,6 +91,12 @@ def test_health_answers_while_every_worker_thread_is_busy(kb: KnowledgeBase) -> 
             server.should_exit = True
         assert all(answer.result().status_code == 200 for answer in answers)
     runner.join(timeout=10)
+
+
+def test_the_server_parses_http_with_httptools_a_declared_dependency() -> None:
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
+    assert any(re.match(r"httptools\b", requirement) for requirement in project["dependencies"])
+    assert issubclass(protocol_class(1.0), HttpToolsProtocol)
 
 
 def test_studies_list_designs_publications_and_cohort_sizes(client: TestClient) -> None:
