@@ -1,7 +1,8 @@
 """Safe parameter binding for SPARQL text: a VALUES block of validated terms at the top of WHERE.
 
 Parameters are never formatted into query text as strings: each becomes an IRI or a typed literal in
-its canonical N-Triples form, after checking that an IRI cannot break out of its angle brackets.
+its canonical N-Triples form. An IRI is checked twice: that it cannot break out of its angle brackets
+(for a clear message), and by Oxigraph's own IRI parser, the one that will read it in the query.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
@@ -20,12 +22,27 @@ class BindingError(ValueError):
     """A parameter that cannot be bound safely."""
 
 
+def iri_text(iri: str) -> str:
+    """`iri` in angle brackets, or BindingError if Oxigraph would not read it as an absolute IRI."""
+    if not iri or _BAD_IRI.search(iri):
+        raise BindingError(f'not a valid IRI (empty, or a space or one of <>"{{}}|^`\\ in it): {iri!r}')
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:  # UnicodeEncodeError (a lone surrogate) is a ValueError too
+        raise BindingError(f"not a valid IRI: {iri!r}: {exc}") from None
+    return f"<{iri}>"
+
+
 def term_text(term: Node) -> str:
     if isinstance(term, URIRef):
-        if not str(term) or _BAD_IRI.search(str(term)):
-            raise BindingError(f"not a valid IRI: {str(term)!r}")
-        return f"<{term}>"
+        return iri_text(str(term))
     if isinstance(term, Literal):
+        if term.datatype is not None:
+            iri_text(str(term.datatype))
+        try:
+            str(term).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BindingError(f"not a valid literal (a lone surrogate in it): {str(term)!r}") from None
         return term.n3()
     raise BindingError(f"only IRIs and literals can be bound, not {type(term).__name__}")
 
