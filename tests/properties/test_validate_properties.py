@@ -153,13 +153,6 @@ def test_a_mutated_record_is_reported_or_valid_never_a_crash(mutation: tuple[str
     check_report(description, validate_triples(triples))  # an exception fails the property
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kb.infer.count_reconstruction converts a proportion's mm:denominator with int() and its "
-    "mm:percent with Decimal()/Fraction() unchecked: a denominator 40.5 or 'abc'^^xsd:integer raises "
-    "ValueError, a percent 'NaN'^^xsd:double ValueError, 'INF'^^xsd:double OverflowError, a percent "
-    "'abc' decimal.InvalidOperation, so validate() crashes instead of reporting the record",
-)
 @settings(max_examples=20)
 @given(mutation=reconstruction_input_changes())
 @example(mutation=replaced("denominator", Literal("40.5", datatype=URIRef(XSD + "decimal"))))
