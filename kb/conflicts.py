@@ -13,13 +13,12 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from kb.counts import candidates
+from kb.counts import candidates, printed_number, whole_count
 from kb.interpretations import Interpretation, interpretations, resolving
 from kb.namespaces import ID, MM
 from kb.queries import query_text
@@ -92,10 +91,11 @@ def percent_without_count(store: GraphStore) -> list[Finding]:
         if as_bool(row.get("hedged")) is True:
             continue
         stated = isinstance(row["denominator"], Literal)
-        total = row["denominator"] if stated else row.get("size")
-        if not isinstance(total, Literal) or as_int(total) <= 0:
+        total = whole_count(row["denominator"] if stated else row.get("size"))
+        percent = printed_number(row["percent"])
+        if total is None or percent is None:  # an ill-typed number is for the shapes to report
             continue
-        if candidates(Decimal(str(row["percent"])), as_int(total)):
+        if candidates(percent, total):
             continue
         head = (
             f"{row['sourceLabel']} prints {row['percent']}% for {row['endpointLabel']} of "

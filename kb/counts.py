@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+
+from rdflib import Literal
+from rdflib.term import Node
 
 # A hedged figure ("~90%", "nearly 35%") is read as within this many percentage points.
 HEDGE_TOLERANCE = Fraction(5)
+# The largest denominator read as a count of patients; a larger one is for the shapes to report.
+MAX_DENOMINATOR = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -26,9 +32,10 @@ def candidates(percent: Decimal | str, denominator: int, *, hedged: bool = False
     decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     target = Fraction(value)
     tolerance = HEDGE_TOLERANCE if hedged else Fraction(1, 2 * 10**decimals)
-    return tuple(
-        k for k in range(denominator + 1) if abs(Fraction(100 * k, denominator) - target) <= tolerance
-    )
+    # |100k/n - target| <= tolerance  <=>  (target - tolerance) n/100 <= k <= (target + tolerance) n/100
+    low = max(0, math.ceil((target - tolerance) * denominator / 100))
+    high = min(denominator, math.floor((target + tolerance) * denominator / 100))
+    return tuple(range(low, high + 1))
 
 
 def reconstruct(percent: Decimal | str, denominator: int, *, hedged: bool = False) -> Reconstruction:
@@ -38,3 +45,28 @@ def reconstruct(percent: Decimal | str, denominator: int, *, hedged: bool = Fals
     if len(found) == 1 and not hedged:
         return Reconstruction(found, "derived")
     return Reconstruction(found, "ambiguous")
+
+
+def printed_number(term: Node | None) -> Decimal | None:
+    """A numeric literal as printed (its lexical form, so that '45.0' keeps its precision), if finite.
+
+    Anything else (a string, an ill-typed literal such as 'abc'^^xsd:integer, NaN or INF) is None:
+    it is for the shapes to report, not for inference or the integrity rules to read.
+    """
+    if not isinstance(term, Literal) or isinstance(term.value, bool):
+        return None
+    if not isinstance(term.value, int | float | Decimal):
+        return None
+    try:
+        number = Decimal(str(term).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def whole_count(term: Node | None) -> int | None:
+    """A positive whole number of patients (at most MAX_DENOMINATOR) printed as `term`, else None."""
+    number = printed_number(term)
+    if number is None or not 0 < number <= MAX_DENOMINATOR or number != number.to_integral_value():
+        return None
+    return int(number)
