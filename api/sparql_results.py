@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 SOLUTION_TYPES = (
     "application/sparql-results+json",
@@ -41,26 +45,20 @@ class CapExceeded(Exception):
         super().__init__(f"more than {limit} {what}")
 
 
-class CappedBuffer:
+class CappedBuffer(io.BytesIO):
     """A binary sink that raises CapExceeded when more than `limit` bytes are written."""
 
     def __init__(self, limit: int) -> None:
+        super().__init__()
         self.limit = limit
         self.size = 0
-        self._parts: list[bytes] = []
 
-    def write(self, data: bytes) -> int:
-        self.size += len(data)
+    def write(self, data: Buffer) -> int:
+        written = memoryview(data).nbytes
+        self.size += written
         if self.size > self.limit:
             raise CapExceeded("bytes", self.limit)
-        self._parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        """Nothing is buffered here."""
-
-    def getvalue(self) -> bytes:
-        return b"".join(self._parts)
+        return super().write(data)
 
 
 def counted(items: Iterable[Any], limit: int, what: str) -> Iterator[Any]:
