@@ -13,10 +13,10 @@ from starlette.exceptions import HTTPException
 
 from api.http.headers import SECURITY_HEADERS
 from api.schemas import Error
-from kb.compare import OptionError
+from kb.analysis.response_rate import OptionError
+from kb.graph.binding import BindingError
+from kb.graph.store import LocationError
 from kb.knowledge_base import LoadFailed
-from kb.sparql import BindingError
-from kb.store import LocationError
 
 # Library errors a request can cause, with their status and what the client should do about them.
 # QueryEngineError and anything else not listed is a fault of the service: a 500 with no details.

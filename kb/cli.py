@@ -10,24 +10,20 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rdflib import Literal
-from rdflib.term import Node
+# Only what the parser needs is imported here: the option lists. A command imports the graph, the
+# reasoning and the analysis it uses when it runs, so `mmkb --help` and a mistyped option answer at once.
+from kb.analysis.response_table import CI_METHODS, GROUPINGS, PATIENT_ATTRIBUTES, THRESHOLDS
+from kb.graph.export import RDF_FORMATS
+from kb.render.tables import FORMATS
 
-from kb.compare import GROUPINGS, PATIENT_ATTRIBUTES, Filters, OptionError, hazard_ratio_rows, response_rates
-from kb.comparison import CI_METHODS, THRESHOLDS, ComparisonTable
-from kb.export import RDF_FORMATS, export
-from kb.knowledge_base import KnowledgeBase, LoadFailed
-from kb.lint import FIX_COMMAND, lint
-from kb.network import citation_network, regimen_network, to_graphml, to_node_link
-from kb.network_svg import to_svg
-from kb.paths import curated_files, display_path
-from kb.plots import forest_svg
-from kb.provenance import check_source
-from kb.questions import question, questions
-from kb.store import LocationError, result_rows
-from kb.tables import FORMATS, render
-from kb.validate import validate
+if TYPE_CHECKING:
+    from rdflib.term import Node
+
+    from kb.analysis.response_rate import Filters
+    from kb.analysis.response_table import ComparisonTable
+    from kb.knowledge_base import KnowledgeBase
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,6 +34,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _open_kb(args: argparse.Namespace) -> KnowledgeBase:
+    from kb.knowledge_base import KnowledgeBase
+
     paths = [Path(p) for p in args.kb] if getattr(args, "kb", None) else None
     return KnowledgeBase.open(paths, location=getattr(args, "location", None))
 
@@ -46,6 +44,8 @@ def _open_kb(args: argparse.Namespace) -> KnowledgeBase:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from kb.quality.validate import validate
+
     paths = [Path(p) for p in [*args.paths, *(args.kb or [])]] or None
     report = validate(paths)
     for line in report.lines():
@@ -60,6 +60,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from kb.graph.export import export
+
     data = export(_open_kb(args).store, args.format)
     if args.out:
         Path(args.out).write_bytes(data)
@@ -69,6 +71,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_provenance_check(args: argparse.Namespace) -> int:
+    from kb.quality.provenance import check_source
+
     source = Path(args.source)
     if not source.is_file():
         print(f"mmkb provenance check: {source}: no such file", file=sys.stderr)
@@ -88,8 +92,8 @@ def cmd_provenance_check(args: argparse.Namespace) -> int:
 
 
 def cmd_show_claim(args: argparse.Namespace) -> int:
-    from kb.derivation import explain, lines
     from kb.namespaces import ID
+    from kb.reasoning.derivation import explain, lines
 
     explanation = explain(_open_kb(args).store, ID[args.claim])
     if explanation is None:
@@ -103,6 +107,9 @@ def cmd_show_claim(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from kb.paths import curated_files, display_path
+    from kb.quality.lint import FIX_COMMAND, lint
+
     paths = [Path(p) for p in args.paths] or curated_files()
     results = lint(paths, fix=args.fix)
     bad = [r for r in results if not r.canonical]
@@ -114,6 +121,9 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    from kb.analysis.questions import question
+    from kb.graph.store import result_rows
+
     if args.name:
         text = question(args.name).text
     elif args.query is None:
@@ -153,12 +163,16 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_questions(args: argparse.Namespace) -> int:
+    from kb.analysis.questions import questions
+
     for q in questions():
         print(f"{q.name}: {q.title}")
     return 0
 
 
 def _filters(args: argparse.Namespace) -> Filters:
+    from kb.analysis.response_rate import Filters
+
     return Filters(
         drug=args.drug,
         drug_class=args.drug_class,
@@ -171,6 +185,8 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 
 def _comparison(args: argparse.Namespace) -> tuple[KnowledgeBase, ComparisonTable]:
+    from kb.analysis.response_rate import response_rates
+
     kb = _open_kb(args)
     table = response_rates(
         kb,
@@ -193,18 +209,26 @@ def _write(args: argparse.Namespace, text: str | bytes) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from kb.render.tables import render
+
     _, table = _comparison(args)
     _write(args, render(table, args.format))
     return 0
 
 
 def cmd_plot_forest(args: argparse.Namespace) -> int:
+    from kb.analysis.response_rate import hazard_ratio_rows
+    from kb.render.forest_plot import forest_svg
+
     kb, table = _comparison(args)
     _write(args, forest_svg(table, hazard_ratio_rows(kb, table)))
     return 0
 
 
 def cmd_network(args: argparse.Namespace) -> int:
+    from kb.analysis.network import citation_network, regimen_network, to_graphml, to_node_link
+    from kb.render.network_svg import to_svg
+
     kb = _open_kb(args)
     graph = regimen_network(kb) if args.kind == "regimens" else citation_network(kb)
     if args.format == "graphml":
@@ -218,11 +242,10 @@ def cmd_network(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     # The library never imports the web stack; only this command does.
-    import uvicorn
-
     from api.app import create_app
-    from api.http.server import server_config
+    from api.http.server import run
     from api.settings import from_args
+    from kb.knowledge_base import KnowledgeBase
 
     settings = from_args(args)
     paths = [Path(p) for p in [*(args.kb or []), *(args.data or [])]] or None
@@ -234,11 +257,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"serving at http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API docs at /docs)",
         file=sys.stderr,
     )
-    uvicorn.Server(server_config(create_app(kb, settings), settings, log_level="info")).run()
+    run(create_app(kb, settings), settings, log_level="info")
     return 0
 
 
 def _cell(term: Node | None) -> str:
+    from rdflib import Literal
+
     if term is None:
         return ""
     if isinstance(term, Literal):
@@ -261,20 +286,39 @@ def _table(names: list[str], rows: list[list[str]]) -> str:
 # ---------------------------------------------------------------- parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="mmkb", description="Literature-evidence knowledge base for multiple-myeloma therapy."
+def _with_kb(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kb", nargs="+", metavar="PATH", help="curated files to use instead of the shipped ones")
+    p.add_argument("--location", default=None, help="where the graph lives: memory (default) or oxigraph:DIR")
+
+
+def _with_selection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--by", default="refractory-status", choices=[*GROUPINGS, *PATIENT_ATTRIBUTES])
+    p.add_argument("--threshold", default="PR", choices=list(THRESHOLDS))
+    p.add_argument("--ci", default="clopper-pearson", choices=list(CI_METHODS))
+    p.add_argument("--pool", action="store_true", help="pooled estimate where the pooling conditions hold")
+    p.add_argument("--allow-retrospective", action="store_true", help="let retrospective studies be pooled")
+    p.add_argument(
+        "--drug",
+        help="only regimens with this drug, by label, synonym or identifier, any case "
+        "(e.g. pom, Pomalidomide)",
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p.add_argument(
+        "--drug-class",
+        help="only regimens with a drug of this class, by label, notation or identifier (e.g. imid)",
+    )
+    p.add_argument(
+        "--refractory",
+        help="comma-separated drugs or classes the population is refractory to at least; "
+        "a class is met by any of its drugs (e.g. daratumumab, or ProteasomeInhibitor,IMiD)",
+    )
+    p.add_argument("--design", help="only this study design, by label or identifier (e.g. phase-2)")
+    p.add_argument("--min-n", type=int, default=0)
+    p.add_argument("--out", metavar="FILE")
+    _with_kb(p)
 
-    def with_kb(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--kb", nargs="+", metavar="PATH", help="curated files to use instead of the shipped ones"
-        )
-        p.add_argument(
-            "--location", default=None, help="where the graph lives: memory (default) or oxigraph:DIR"
-        )
 
+def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
+    """The curation commands: validate, export, provenance check, show claim, lint."""
     p = sub.add_parser("validate", help="validate the shipped knowledge base or the given files")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--kb", nargs="+", metavar="PATH", help="the files to validate (same as PATH ...)")
@@ -283,14 +327,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the whole graph, ontology included")
     p.add_argument("--format", choices=list(RDF_FORMATS), default="turtle")
     p.add_argument("--out", metavar="FILE")
-    with_kb(p)
+    _with_kb(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("provenance", help="provenance checks")
     prov = p.add_subparsers(dest="provenance_command", required=True, parser_class=_Parser)
     c = prov.add_parser("check", help="check every quote selector citing a source text against it")
     c.add_argument("--source", required=True, metavar="FILE")
-    with_kb(c)
+    _with_kb(c)
     c.set_defaults(func=cmd_provenance_check)
 
     p = sub.add_parser("show", help="show a record with its provenance")
@@ -298,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = show.add_parser("claim", help="a claim and how its number was obtained (records counted, inputs)")
     c.add_argument("claim", metavar="ID", help="the claim's id (e.g. count-athens-all-PR-or-better)")
     c.add_argument("--format", choices=["text", "json"], default="text")
-    with_kb(c)
+    _with_kb(c)
     c.set_defaults(func=cmd_show_claim)
 
     p = sub.add_parser("lint", help="check (or --fix) canonical formatting of the curated files")
@@ -306,11 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.set_defaults(func=cmd_lint)
 
+
+def _add_query_commands(sub: argparse._SubParsersAction) -> None:
+    """The query commands: query, serve, questions."""
     p = sub.add_parser("query", help="run a SPARQL query: a .rq file, the query text, or a named question")
     p.add_argument("query", nargs="?", metavar="FILE.rq|SPARQL")
     p.add_argument("--name", metavar="QUESTION", help="a named competency question (see `mmkb questions`)")
     p.add_argument("--format", choices=["table", "csv", "json", "turtle"], default="table")
-    with_kb(p)
+    _with_kb(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("serve", help="run the HTTP service (REST, SPARQL endpoint, web page) with uvicorn")
@@ -329,59 +376,47 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("questions", help="list the named competency questions")
     p.set_defaults(func=cmd_questions)
 
-    def with_selection(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--by", default="refractory-status", choices=[*GROUPINGS, *PATIENT_ATTRIBUTES])
-        p.add_argument("--threshold", default="PR", choices=list(THRESHOLDS))
-        p.add_argument("--ci", default="clopper-pearson", choices=list(CI_METHODS))
-        p.add_argument(
-            "--pool", action="store_true", help="pooled estimate where the pooling conditions hold"
-        )
-        p.add_argument(
-            "--allow-retrospective", action="store_true", help="let retrospective studies be pooled"
-        )
-        p.add_argument(
-            "--drug",
-            help="only regimens with this drug, by label, synonym or identifier, any case "
-            "(e.g. pom, Pomalidomide)",
-        )
-        p.add_argument(
-            "--drug-class",
-            help="only regimens with a drug of this class, by label, notation or identifier (e.g. imid)",
-        )
-        p.add_argument(
-            "--refractory",
-            help="comma-separated drugs or classes the population is refractory to at least; "
-            "a class is met by any of its drugs (e.g. daratumumab, or ProteasomeInhibitor,IMiD)",
-        )
-        p.add_argument("--design", help="only this study design, by label or identifier (e.g. phase-2)")
-        p.add_argument("--min-n", type=int, default=0)
-        p.add_argument("--out", metavar="FILE")
-        with_kb(p)
 
+def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
+    """The analysis commands: compare, plot, network."""
     p = sub.add_parser("compare", help="comparison tables")
     comp = p.add_subparsers(dest="compare_command", required=True, parser_class=_Parser)
     c = comp.add_parser("response-rate", help="response rates by refractory status, regimen, design, ...")
-    with_selection(c)
+    _with_selection(c)
     c.add_argument("--format", default="md", choices=list(FORMATS))
     c.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("plot", help="plots")
     plots = p.add_subparsers(dest="plot_command", required=True, parser_class=_Parser)
     c = plots.add_parser("forest", help="forest plot (SVG) of the response-rate comparison")
-    with_selection(c)
+    _with_selection(c)
     c.set_defaults(func=cmd_plot_forest)
 
     p = sub.add_parser("network", help="networkx views: regimen network or citation network")
     p.add_argument("--kind", required=True, choices=["regimens", "citations"])
     p.add_argument("--format", default="json", choices=["graphml", "json", "svg"])
     p.add_argument("--out", metavar="FILE")
-    with_kb(p)
+    _with_kb(p)
     p.set_defaults(func=cmd_network)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mmkb", description="Literature-evidence knowledge base for multiple-myeloma therapy."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_curation_commands(sub)
+    _add_query_commands(sub)
+    _add_analysis_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from kb.analysis.response_table import OptionError
+    from kb.graph.store import LocationError
+    from kb.knowledge_base import LoadFailed
+
     try:
         return int(args.func(args))
     except LoadFailed as exc:

@@ -8,14 +8,14 @@ from pathlib import Path
 from rdflib.query import Result
 from rdflib.term import Node
 
-from kb.conflicts import Finding, Resolved, classify_findings, conflicts_graph
-from kb.derivation import record_counts
-from kb.infer import materialize
-from kb.load import Loaded, LoadError, load
+from kb.graph.load import Loaded, LoadError, load
+from kb.graph.store import GraphStore, as_bool, as_int
 from kb.namespaces import INFERRED_GRAPH
 from kb.queries import query_text
-from kb.refractory import CategoryCount, RefractoryCategories, count_category
-from kb.store import GraphStore, as_bool, as_int
+from kb.reasoning.conflicts import Finding, Resolved, classify_findings, conflicts_graph
+from kb.reasoning.derivation import record_counts
+from kb.reasoning.infer import materialize
+from kb.reasoning.refractory import CategoryCount, RefractoryCategories, count_category
 
 
 class LoadFailed(Exception):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kb.knowledge_base import KnowledgeBase
-from kb.validate import Report, validate
+from kb.quality.validate import Report, validate
 
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURES = TESTS_DIR / "fixtures"

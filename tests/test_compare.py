@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from scipy import stats as scipy_stats
 
-from kb.compare import Filters, OptionError, response_rates
-from kb.comparison import NotPooled, Pooled
+from kb.analysis.response_rate import Filters, OptionError, response_rates
+from kb.analysis.response_table import NotPooled, Pooled
+from kb.analysis.stats import proportion_ci
 from kb.knowledge_base import KnowledgeBase
-from kb.stats import proportion_ci
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from kb.conflicts import Finding
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import ID, MM
 from kb.paths import curated_files
+from kb.reasoning.conflicts import Finding
 
 
 def _by_rule(findings: list[Finding]) -> Counter[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.counts import candidates, reconstruct
+from kb.reasoning.counts import candidates, reconstruct
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
+from kb.graph.load import load
 from kb.knowledge_base import KnowledgeBase
-from kb.load import load
 from kb.namespaces import MM
-from kb.validate import validate
+from kb.quality.validate import validate
 
 MINI_DIR = Path(__file__).resolve().parent / "fixtures" / "mini"
 STUDY_FILE = MINI_DIR / "example-2024.ttl"

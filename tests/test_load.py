@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from kb.graph.load import graph_iri, load
 from kb.knowledge_base import KnowledgeBase, LoadFailed
-from kb.load import graph_iri, load
 from kb.paths import STUDIES_DIR, VOCABULARY_FILE
 
 GOOD = """@prefix mm: <https://w3id.org/mmkb/vocab#> .

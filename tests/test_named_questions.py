@@ -10,9 +10,9 @@ import pytest
 from rdflib import Literal
 from rdflib.term import Node
 
+from kb.analysis.questions import QUESTIONS_DIR, Question, parse_question, question, questions
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import ID, MM
-from kb.questions import QUESTIONS_DIR, Question, parse_question, question, questions
 
 ALL = questions()
 # Generous: every question runs in milliseconds on Oxigraph; seconds mean a cartesian product.

@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 import rdflib.plugins.sparql.processor as rdflib_processor
 
-from kb.network import (
+from kb.analysis.network import (
     CITES,
     HEAD_TO_HEAD,
     SEQUENCE,
@@ -20,7 +20,7 @@ from kb.network import (
     to_graphml,
     to_node_link,
 )
-from kb.network_svg import to_svg
+from kb.render.network_svg import to_svg
 
 ID = "https://w3id.org/mmkb/id/"
 LETTER = ID + "pub-letter-athens"

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from kb.comparison import ComparisonTable, NotPooled, Pooled, Row, Source
-from kb.plots import HR_MAX, HR_MIN, HazardRatioRow, forest_svg
+from kb.analysis.response_table import ComparisonTable, NotPooled, Pooled, Row, Source
+from kb.render.forest_plot import HR_MAX, HR_MIN, HazardRatioRow, forest_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -17,9 +17,10 @@ from pyshacl import validate as pyshacl_validate
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from kb.load import load
+from kb.graph.load import load
+from kb.graph.store import GraphStore
 from kb.namespaces import SH
-from kb.shacl import (
+from kb.quality.shacl import (
     ShapeResult,
     ShapesError,
     core_results,
@@ -28,7 +29,6 @@ from kb.shacl import (
     sparql_results,
     split,
 )
-from kb.store import GraphStore
 
 HERE = Path(__file__).resolve().parent
 MINI = sorted((HERE / "fixtures" / "mini").glob("*.ttl"))

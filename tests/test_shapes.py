@@ -18,7 +18,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 
 from kb.paths import SHAPES_FILE
-from kb.validate import Report, validate
+from kb.quality.validate import Report, validate
 
 HERE = Path(__file__).resolve().parent
 MINI_DIR = HERE / "fixtures" / "mini"

@@ -7,8 +7,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 
-from kb.sparql import BindingError, bind, where_brace
-from kb.store import GraphStore
+from kb.graph.binding import BindingError, bind, where_brace
+from kb.graph.store import GraphStore
 
 # rdflib warns about every odd IRI it is asked to hold; here that is the point.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from kb.stats import (
+from kb.analysis.stats import (
     GateInput,
     clopper_pearson,
     i2_interval,

@@ -7,11 +7,11 @@ import rdflib.plugins.sparql.processor as rdflib_processor
 from rdflib import URIRef
 from rdflib.plugins.sparql import prepareQuery
 
+from kb.graph.store import GraphStore, Location, LocationError
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import MM
 from kb.paths import QUERIES_DIR, curated_files
 from kb.queries import check_names, query_text
-from kb.store import GraphStore, Location, LocationError
 
 
 class RdflibEngineUsed(AssertionError):

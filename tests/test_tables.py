@@ -11,8 +11,18 @@ from html.parser import HTMLParser
 
 import pytest
 
-from kb.comparison import CAVEATS, ComparisonTable, NotPooled, Pooled, Row, Source
-from kb.tables import CSV_COLUMNS, FORMATS, render, to_csv, to_html, to_json, to_latex, to_markdown, to_tsv
+from kb.analysis.response_table import CAVEATS, ComparisonTable, NotPooled, Pooled, Row, Source
+from kb.render.tables import (
+    CSV_COLUMNS,
+    FORMATS,
+    render,
+    to_csv,
+    to_html,
+    to_json,
+    to_latex,
+    to_markdown,
+    to_tsv,
+)
 
 REQUIRED = (
     "stratum,study,cohort,design,regimen,n,responders,rate_pct,ci_low_pct,ci_high_pct,ci_method,"
@@ -269,7 +279,7 @@ def test_empty_table_renders(table: ComparisonTable) -> None:
 
 def test_dataframe_columns(table: ComparisonTable) -> None:
     pytest.importorskip("pandas")
-    from kb.tables import to_dataframe
+    from kb.render.tables import to_dataframe
 
     frame = to_dataframe(table)
     assert list(frame.columns) == list(CSV_COLUMNS)

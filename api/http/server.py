@@ -106,3 +106,8 @@ def server_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Confi
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,  # type: ignore[arg-type]
         **options,
     )
+
+
+def run(app: Any, settings: Settings, **options: Any) -> None:
+    """Serve `app` under `settings` until interrupted; `options` pass on to uvicorn.Config."""
+    uvicorn.Server(server_config(app, settings, **options)).run()

@@ -16,10 +16,10 @@ from rdflib.term import Node
 from api.deps import KBDep, id_path
 from api.errors import error_responses, not_found
 from api.schemas import Claim, CurationActivity, Evidence, Publication
-from kb.derivation import explain
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import ID
 from kb.queries import query_text
+from kb.reasoning.derivation import explain
 
 router = APIRouter(tags=["claims"])
 

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import KBDep
 from api.errors import invalid_option
-from kb.compare import GROUPINGS, PATIENT_ATTRIBUTES, Filters, response_rates
-from kb.comparison import CI_METHODS, THRESHOLDS, ComparisonTable
+from kb.analysis.response_rate import Filters, response_rates
+from kb.analysis.response_table import CI_METHODS, GROUPINGS, PATIENT_ATTRIBUTES, THRESHOLDS, ComparisonTable
 from kb.knowledge_base import KnowledgeBase
-from kb.tables import FORMATS, render
+from kb.render.tables import FORMATS, render
 
 router = APIRouter(tags=["compare"])
 

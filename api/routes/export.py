@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import KBDep
 from api.errors import invalid_option
-from kb.export import export as export_graph
+from kb.graph.export import export as export_graph
 
 router = APIRouter(tags=["export"])
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api.deps import KBDep
 from api.errors import error_responses, not_found
 from api.routes.compare import negotiate
-from kb.network import citation_network, regimen_network, to_graphml, to_node_link
-from kb.network_svg import to_svg
+from kb.analysis.network import citation_network, regimen_network, to_graphml, to_node_link
+from kb.render.network_svg import to_svg
 
 router = APIRouter(tags=["network"])
 

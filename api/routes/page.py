@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, PlainTextResponse
 
 from api.errors import error_responses, not_found
 from api.routes.questions import NAMES as QUESTION_NAMES
-from kb.questions import question
+from kb.analysis.questions import question
 
 router = APIRouter(tags=["page"])
 

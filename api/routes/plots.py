@@ -6,8 +6,8 @@ from fastapi import APIRouter, Response
 
 from api.deps import KBDep
 from api.routes.compare import SelectionDep
-from kb.compare import hazard_ratio_rows
-from kb.plots import forest_svg
+from kb.analysis.response_rate import hazard_ratio_rows
+from kb.render.forest_plot import forest_svg
 
 router = APIRouter(tags=["plots"])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from api.deps import KBDep
 from api.errors import error_responses, not_found
 from api.schemas import QuestionAnswer, QuestionSummary
-from kb.questions import question, questions
+from kb.analysis.questions import question, questions
 
 router = APIRouter(tags=["questions"])
 

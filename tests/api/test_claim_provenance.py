@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from kb.cli import main
-from kb.derivation import explain
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import ID
+from kb.reasoning.derivation import explain
 
 DATA_CLAIM = re.compile(r'data-claim="https://w3id\.org/mmkb/id/([^"]+)"')
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from kb.analysis.response_rate import Filters, OptionError, response_rates
 from kb.cli import main
-from kb.compare import Filters, OptionError, response_rates
 from kb.knowledge_base import KnowledgeBase
 
 

@@ -21,8 +21,8 @@ from api.errors import LIBRARY_ERRORS
 from api.http.headers import CONTENT_SECURITY_POLICY
 from api.settings import Settings, from_args, parse_value
 from kb.cli import build_parser, main
+from kb.graph.load import LoadError
 from kb.knowledge_base import KnowledgeBase, LoadFailed
-from kb.load import LoadError
 
 SETTINGS = Settings(allowed_hosts=("testserver",), max_body_bytes=4096)
 BAD_CHARACTERS = [" ", "<", ">", '"', "{", "}", "|", "^", "`", "%", "\\", "\x01", "\x1f", "\x7f", "%zz"]

@@ -11,10 +11,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
 from api.settings import Settings
-from kb.compare import GROUPINGS, PATIENT_ATTRIBUTES
-from kb.comparison import CI_METHODS, THRESHOLDS
+from kb.analysis.response_table import CI_METHODS, GROUPINGS, PATIENT_ATTRIBUTES, THRESHOLDS
 from kb.knowledge_base import KnowledgeBase
-from kb.tables import FORMATS
+from kb.render.tables import FORMATS
 
 load_all_checks()
 # A direct POST carries the query as text, as schemathesis already sends text/plain.

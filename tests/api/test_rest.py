@@ -24,12 +24,11 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from api.app import create_app
 from api.http.server import protocol_class, server_config
 from api.settings import Settings
-from kb.compare import GROUPINGS, PATIENT_ATTRIBUTES
-from kb.comparison import CI_METHODS, THRESHOLDS
+from kb.analysis.questions import questions
+from kb.analysis.response_table import CI_METHODS, GROUPINGS, PATIENT_ATTRIBUTES, THRESHOLDS
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import ID
-from kb.questions import questions
-from kb.tables import CORE_COLUMNS, FORMATS
+from kb.render.tables import CORE_COLUMNS, FORMATS
 from tests.api.conftest import free_port, wait_until_up
 
 # Starlette runs synchronous routes in AnyIO's default thread pool, of this many threads.

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from rdflib import Literal, URIRef
 
-from kb.lint import FIX_COMMAND, canonical
 from kb.paths import curated_files, display_path
-from kb.provenance import check_text, normalize
+from kb.quality.lint import FIX_COMMAND, canonical
+from kb.quality.provenance import check_text, normalize
 from kb.queries import query_text
 
 # Terms of other vocabularies the data and ontology may use (see ontology/README.md).

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from kb.counts import candidates, reconstruct
-from kb.stats import CI_METHODS, TAU2_METHODS, pool_logit, proportion_ci
+from kb.analysis.stats import CI_METHODS, TAU2_METHODS, pool_logit, proportion_ci
+from kb.reasoning.counts import candidates, reconstruct
 
 # Float noise in scipy's beta quantiles and in the Wilson formula: far below any printed digit.
 EPS = 1e-12

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kb.validate import Report, validate
+from kb.quality.validate import Report, validate
 
 MINI_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "mini"
 STUDY_FILE = MINI_DIR / "example-2024.ttl"

@@ -6,8 +6,9 @@ import math
 import textwrap
 from collections.abc import Sequence
 
-from kb.comparison import ComparisonTable, HazardRatioRow, NotPooled, Pooled, Row
+from kb.analysis.response_table import ComparisonTable, HazardRatioRow, NotPooled, Pooled, Row
 from kb.namespaces import MM
+from kb.render.svg import coordinate, escape
 
 # Layout, in px. Fixed so that the same table always gives the same bytes.
 MARGIN = 10.0
@@ -47,20 +48,8 @@ HOLLOW_ORIGINS = frozenset({"ambiguous", "inconsistent", "unknown"})
 METHOD_NAMES = {"clopper-pearson": "Clopper-Pearson", "wilson": "Wilson", "jeffreys": "Jeffreys"}
 
 
-def _esc(text: str) -> str:
-    """Escape for both element content and double-quoted attribute values."""
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&apos;")
-    )
-
-
 def _n(value: float) -> str:
-    text = f"{value:.2f}"
-    return "0.00" if text == "-0.00" else text
+    return coordinate(value, 2)
 
 
 def _clip(text: str, width_px: float) -> str:
@@ -70,7 +59,7 @@ def _clip(text: str, width_px: float) -> str:
 
 def _text(x: float, y: float, content: str, anchor: str = "start", extra: str = "") -> str:
     anchor_attr = "" if anchor == "start" else f' text-anchor="{anchor}"'
-    return f'<text x="{_n(x)}" y="{_n(y)}"{anchor_attr}{extra}>{_esc(content)}</text>'
+    return f'<text x="{_n(x)}" y="{_n(y)}"{anchor_attr}{extra}>{escape(content)}</text>'
 
 
 def _line(x1: float, y1: float, x2: float, y2: float, stroke: str, extra: str = "") -> str:
@@ -169,7 +158,7 @@ def _row_group(row: Row, y: float) -> list[str]:
     colour = GREY if is_grey(row) else INK
     out = [
         '<g class="row">',
-        f"<title>{_esc(row_sentence(row))}</title>",
+        f"<title>{escape(row_sentence(row))}</title>",
         _text(COL_STUDY, base, _clip(row.study, COL_COHORT - COL_STUDY - 6)),
         _text(COL_COHORT, base, _clip(row.cohort, COL_XN_END - 50 - COL_COHORT)),
         _text(COL_XN_END, base, row.x_over_n, "end"),
@@ -199,7 +188,7 @@ def _pooled_group(pooled: Pooled, stratum: str, y: float) -> list[str]:
     rate = f"{pooled.rate_pct:.1f} ({pooled.ci_low_pct:.1f}-{pooled.ci_high_pct:.1f})"
     return [
         '<g class="pooled">',
-        f"<title>{_esc(pooled_sentence(pooled, stratum))}</title>",
+        f"<title>{escape(pooled_sentence(pooled, stratum))}</title>",
         _text(COL_STUDY, base, "pooled (exploratory)", extra=' font-style="italic"'),
         _text(COL_XN_END, base, f"k = {pooled.k}", "end"),
         _text(COL_RATE_END, base, rate, "end"),
@@ -212,7 +201,7 @@ def _hr_group(hr: HazardRatioRow, y: float, x_label: float, x_axis: float) -> li
     mid = y + ROW_H / 2
     base = mid + FONT_SIZE / 2 - 1.5
     ci = ""
-    out = ['<g class="hr-row">', f"<title>{_esc(hr_sentence(hr))}</title>"]
+    out = ['<g class="hr-row">', f"<title>{escape(hr_sentence(hr))}</title>"]
     out.append(_text(x_label, base, _clip(hr.label, HR_LABEL_W - 8)))
     if hr.ci_low is not None and hr.ci_high is not None:
         ci = f" ({hr.ci_low:.2f}-{hr.ci_high:.2f})"
@@ -234,17 +223,14 @@ def _tick_label(value: float) -> str:
     return f"{value:g}"
 
 
-def forest_svg(table: ComparisonTable, hazard_ratios: Sequence[HazardRatioRow] = ()) -> str:
-    """The forest plot of a comparison table (and an optional HR panel) as an SVG document."""
+def _body(
+    table: ComparisonTable, hazard_ratios: Sequence[HazardRatioRow], hr_x0: float, hr_axis_x: float
+) -> tuple[list[str], float]:
+    """The rows of every stratum with its pooled estimate, and the HR rows beside them; and where they end."""
     strata: dict[str, list[Row]] = {}
     for row in table.rows:
         strata.setdefault(row.stratum_key, []).append(row)
     pooled = {p.stratum_key: p for p in table.pooling if isinstance(p, Pooled)}
-
-    hr_x0 = PROP_X1 + HR_GAP
-    hr_axis_x = hr_x0 + HR_LABEL_W
-    width = hr_axis_x + HR_AXIS_W + HR_TEXT_W if hazard_ratios else PROP_X1 + 25.0
-
     body: list[str] = []
     y = HEADER_H
     for key, rows in strata.items():
@@ -262,8 +248,13 @@ def forest_svg(table: ComparisonTable, hazard_ratios: Sequence[HazardRatioRow] =
     for hr in hazard_ratios:
         body.extend(_hr_group(hr, hr_y, hr_x0, hr_axis_x))
         hr_y += ROW_H
-    body_bottom = max(y, hr_y, HEADER_H + ROW_H)
+    return body, max(y, hr_y, HEADER_H + ROW_H)
 
+
+def _headers_and_axes(
+    table: ComparisonTable, with_hr: bool, width: float, hr_x0: float, hr_axis_x: float, body_bottom: float
+) -> list[str]:
+    """The title, column headers, and the proportion axis (and the HR axis when there is an HR panel)."""
     head_base = HEADER_H - 8
     out: list[str] = [
         _text(
@@ -290,7 +281,7 @@ def forest_svg(table: ComparisonTable, hazard_ratios: Sequence[HazardRatioRow] =
         out.append(_text(x, body_bottom + 16, str(tick), "middle"))
     out.append(_line(PROP_X0, body_bottom, PROP_X1, body_bottom, "#000"))
     out.append("</g>")
-    if hazard_ratios:
+    if with_hr:
         null_x = hr_x(1.0, hr_axis_x)
         out += [
             '<g class="header" font-weight="bold">',
@@ -308,8 +299,11 @@ def forest_svg(table: ComparisonTable, hazard_ratios: Sequence[HazardRatioRow] =
             out.append(_text(x, body_bottom + 16, _tick_label(hr_tick), "middle"))
         out.append(_line(hr_axis_x, body_bottom, hr_axis_x + HR_AXIS_W, body_bottom, "#000"))
         out.append("</g>")
-    out.extend(body)
+    return out
 
+
+def _footer(table: ComparisonTable, width: float, body_bottom: float) -> tuple[list[str], float]:
+    """Footnotes, reasons for not pooling and the flags fired, wrapped to the width; and where they end."""
     notes = list(table.footnotes())
     labels = {row.stratum_key: row.stratum for row in table.rows}
     for entry in table.pooling:
@@ -321,12 +315,25 @@ def forest_svg(table: ComparisonTable, hazard_ratios: Sequence[HazardRatioRow] =
         notes.append("Flags fired: " + ", ".join(fired))
     wrap_at = max(int((width - 2 * MARGIN) / CHAR_W), 20)
     y = body_bottom + AXIS_H + FOOT_LINE_H
-    out.append('<g class="footer" font-size="10">')
+    out = ['<g class="footer" font-size="10">']
     for note in notes:
         for line in textwrap.wrap(note, wrap_at) or [""]:
             out.append(_text(MARGIN, y, line))
             y += FOOT_LINE_H
     out.append("</g>")
+    return out, y
+
+
+def forest_svg(table: ComparisonTable, hazard_ratios: Sequence[HazardRatioRow] = ()) -> str:
+    """The forest plot of a comparison table (and an optional HR panel) as an SVG document."""
+    hr_x0 = PROP_X1 + HR_GAP
+    hr_axis_x = hr_x0 + HR_LABEL_W
+    width = hr_axis_x + HR_AXIS_W + HR_TEXT_W if hazard_ratios else PROP_X1 + 25.0
+    body, body_bottom = _body(table, hazard_ratios, hr_x0, hr_axis_x)
+    out = _headers_and_axes(table, bool(hazard_ratios), width, hr_x0, hr_axis_x, body_bottom)
+    out.extend(body)
+    footer, y = _footer(table, width, body_bottom)
+    out.extend(footer)
     height = y + MARGIN
 
     title = f"Forest plot: response ({table.threshold} or better) by {table.grouping}"
@@ -339,7 +346,7 @@ def forest_svg(table: ComparisonTable, hazard_ratios: Sequence[HazardRatioRow] =
         "\n".join(
             [
                 head,
-                f"<title>{_esc(title)}</title>",
+                f"<title>{escape(title)}</title>",
                 '<rect width="100%" height="100%" fill="#fff"/>',
                 *out,
                 "</svg>",

@@ -10,10 +10,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 from rdflib.term import Node
 
-from kb.counts import HEDGE_TOLERANCE
+from kb.graph.store import GraphStore, as_bool, as_int
 from kb.namespaces import ID, MM
 from kb.queries import query_text
-from kb.store import GraphStore, as_bool, as_int
+from kb.reasoning.counts import HEDGE_TOLERANCE
 
 COUNT_THRESHOLDS = (MM.PR, MM.MR, MM.VGPR, MM.CR)
 

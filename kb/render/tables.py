@@ -8,8 +8,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kb.comparison import CAVEATS, ComparisonTable, NotPooled, Row
-from kb.typeset import percent_text, stratum_names, to_html, to_latex, to_markdown
+from kb.analysis.response_table import CAVEATS, ComparisonTable, NotPooled, Row
+from kb.render.typeset import percent_text, stratum_names, to_html, to_latex, to_markdown
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -8,11 +8,11 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from kb.conflicts import Finding
+from kb.graph.load import LoadError, load
 from kb.knowledge_base import KnowledgeBase
-from kb.load import LoadError, load
+from kb.quality.shacl import validate_shapes
 from kb.queries import query_text
-from kb.shacl import validate_shapes
+from kb.reasoning.conflicts import Finding
 
 
 @dataclass(frozen=True)

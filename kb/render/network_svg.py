@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from typing import Any
-from xml.sax.saxutils import escape
 
 import networkx as nx
 
-from kb.network import CITES, HEAD_TO_HEAD, SEQUENCE, SUMMARIZES
+from kb.analysis.network import CITES, HEAD_TO_HEAD, SEQUENCE, SUMMARIZES
+from kb.render.svg import coordinate, escape
 
 _EDGE_STYLE: dict[str, tuple[str, str, str]] = {  # kind -> (colour, width, dash pattern)
     HEAD_TO_HEAD: ("#1f4e79", "2.0", ""),
@@ -208,5 +208,4 @@ def _label(graph: nx.Graph, node: Any) -> str:
 
 
 def _n(value: float) -> str:
-    text = f"{value:.1f}"
-    return "0.0" if text == "-0.0" else text
+    return coordinate(value, 1)

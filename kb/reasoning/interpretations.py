@@ -9,8 +9,8 @@ from typing import Protocol
 from rdflib import URIRef
 from rdflib.term import Node
 
+from kb.graph.store import GraphStore
 from kb.queries import query_text
-from kb.store import GraphStore
 
 
 class HasInvolved(Protocol):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from rdflib.term import Node
 
+from kb.graph.store import GraphStore, as_int
 from kb.queries import query_text
-from kb.store import GraphStore, as_int
 
 
 @dataclass(frozen=True)

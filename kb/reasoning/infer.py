@@ -5,10 +5,10 @@ from __future__ import annotations
 from rdflib import Graph, Literal
 from rdflib.namespace import XSD
 
-from kb.counts import printed_number, reconstruct, whole_count
+from kb.graph.store import GraphStore, as_bool
 from kb.namespaces import INFERRED_GRAPH, MM
 from kb.queries import query_text
-from kb.store import GraphStore, as_bool
+from kb.reasoning.counts import printed_number, reconstruct, whole_count
 
 ORIGINS = {"derived": MM.CountDerived, "ambiguous": MM.CountAmbiguous, "inconsistent": MM.CountInconsistent}
 

@@ -20,8 +20,8 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.query import Result, ResultRow
 from rdflib.term import Node
 
+from kb.graph.binding import bind
 from kb.namespaces import PREFIXES
-from kb.sparql import bind
 
 LOCATION_SCHEMES = ("memory", "oxigraph:DIR")
 

@@ -18,11 +18,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from kb.counts import candidates, printed_number, whole_count
-from kb.interpretations import Interpretation, interpretations, resolving
+from kb.graph.store import GraphStore, as_bool, as_int
 from kb.namespaces import ID, MM
 from kb.queries import query_text
-from kb.store import GraphStore, as_bool, as_int
+from kb.reasoning.counts import candidates, printed_number, whole_count
+from kb.reasoning.interpretations import Interpretation, interpretations, resolving
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from rdflib import Literal
 from rdflib.term import Node
 
-from kb.cohort_context import Context, local_name, number
-from kb.counts import candidates
+from kb.analysis.cohort_reads import Context, local_name, number
+from kb.graph.store import as_bool, as_int
 from kb.namespaces import MM
-from kb.store import as_bool, as_int
+from kb.reasoning.counts import candidates
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,17 @@ from dataclasses import dataclass, replace
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kb.cohort_context import PROSPECTIVE_RANK, RELATION_ORDER, Context, number
-from kb.cohort_rows import PATIENT_ATTRIBUTES, Draft, attribute_drafts, build_row, claim_drafts, ipd_drafts
-from kb.comparison import (
+from kb.analysis.cohort_reads import PROSPECTIVE_RANK, RELATION_ORDER, Context, number
+from kb.analysis.count_drafts import (
+    Draft,
+    attribute_drafts,
+    claim_drafts,
+    ipd_drafts,
+)
+from kb.analysis.response_table import (
     CI_METHODS,
+    GROUPINGS,
+    PATIENT_ATTRIBUTES,
     THRESHOLDS,
     ComparisonTable,
     HazardRatioRow,
@@ -21,12 +28,12 @@ from kb.comparison import (
     Pooled,
     Row,
 )
+from kb.analysis.stats import GateInput, pool_logit, pooling_gate
+from kb.analysis.table_rows import build_row
+from kb.graph.store import as_int
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import MM
-from kb.stats import GateInput, pool_logit, pooling_gate
-from kb.store import as_int
 
-GROUPINGS = ("refractory-status", "regimen", "drug-class", "design", "study")
 __all__ = ["GROUPINGS", "PATIENT_ATTRIBUTES", "Filters", "OptionError", "hazard_ratio_rows", "response_rates"]
 
 

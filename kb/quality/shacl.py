@@ -24,10 +24,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
+from kb.graph.binding import term_text
+from kb.graph.store import GraphStore
 from kb.namespaces import SH
 from kb.paths import SHAPES_FILE
-from kb.sparql import term_text
-from kb.store import GraphStore
 
 THIS = ox.Variable("this")
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from rdflib import Literal
 from rdflib.term import Node
 
-from kb.comparison import OptionError
+from kb.analysis.response_table import OptionError
+from kb.graph.store import as_int
 from kb.knowledge_base import KnowledgeBase
-from kb.store import as_int
 
 RELATION_ORDER = {
     "definingExposure": 1,

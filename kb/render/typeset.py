@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 
-from kb.comparison import CAVEATS, ComparisonTable, NotPooled, Row
+from kb.analysis.response_table import CAVEATS, ComparisonTable, NotPooled, Row
 
 DISPLAY_COLUMNS = (
     "Study",

@@ -1,4 +1,4 @@
-"""Comparison rows per cohort, read from the graph: from response claims, or counted from patient records."""
+"""Count drafts per cohort, before grouping: from response claims, or counted from patient records."""
 
 from __future__ import annotations
 
@@ -8,45 +8,11 @@ from dataclasses import dataclass, field
 from rdflib import Literal
 from rdflib.term import Node
 
-from kb.cohort_context import Context, Stratum, local_name, number
-from kb.comparison import Row, Source
-from kb.count_figures import (
-    Figure,
-    category_figures,
-    choose,
-    claim_figure,
-    combine,
-    cut_of,
-    fits_size,
-    source_rank,
-)
-from kb.derivation import record_count_iri
-from kb.namespaces import MM
-from kb.stats import proportion_ci
-from kb.store import as_bool
-
-PATIENT_ATTRIBUTES = ("imid-added", "prior-asct", "sex", "myeloma-subtype")
-
-ORIGIN_CAVEATS = {
-    "derived": "RECONSTRUCTED",
-    "reconstructed": "RECONSTRUCTED",
-    "ambiguous": "AMBIGUOUS_COUNT",
-    "inconsistent": "INCONSISTENT_COUNT",
-    "unknown": "UNKNOWN_COUNT",
-}
-DESIGN_CAVEATS: dict[Node, str] = {
-    MM.CaseReport: "CASE_REPORT",
-    MM.CaseSeries: "CASE_SERIES",
-    MM.RetrospectiveSeries: "RETROSPECTIVE",
-}
-
-
-def _pct(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
-def _fmt(value: float) -> str:
-    return f"{value:g}"
+from kb.analysis.cohort_reads import Context, local_name
+from kb.analysis.count_figures import Figure, category_figures, choose, claim_figure, combine, fits_size
+from kb.analysis.response_table import Source
+from kb.graph.store import as_bool
+from kb.reasoning.derivation import record_count_iri
 
 
 @dataclass
@@ -207,109 +173,3 @@ def attribute_drafts(ctx: Context, threshold: Node, attribute: str) -> list[Draf
                 _ipd_draft(ctx, draft.cohort, members, threshold, [], suffix=f"{attribute}: {label}")
             )
     return drafts
-
-
-def _same_cut(claims: list[dict[str, Node]], cut: int) -> list[dict[str, Node]]:
-    """Claims of the row's own data cut, by source preference: a row never pairs figures of two cuts."""
-    return sorted((c for c in claims if cut_of(c) == cut), key=lambda r: (source_rank(r), str(r["claim"])))
-
-
-def _median_text(ctx: Context, cohort: Node, cut: int) -> tuple[str, bool]:
-    claims = _same_cut(ctx.pfs.get(cohort, []), cut)
-    if not claims:
-        return "", False
-    c = claims[0]
-    median = c["median"]
-    if not isinstance(median, Literal):
-        words: dict[Node, str] = {MM.NotReached: "NR", MM.NotEstimable: "NE", MM.NotReported: "not reported"}
-        return words.get(median, local_name(median)), median == MM.NotReached
-    lo, hi = c.get("low"), c.get("high")
-    ci = f" ({_bound(lo)}-{_bound(hi)})" if lo is not None and hi is not None else ""
-    return f"{_fmt(float(median.toPython()))}{ci} mo", False
-
-
-def _bound(term: Node) -> str:
-    value = number(term)
-    return "NE" if value is None else _fmt(value)
-
-
-def _hazard_text(ctx: Context, cohort: Node, cut: int) -> str:
-    claims = _same_cut(ctx.hazard_ratios.get(cohort, []), cut)
-    if not claims:
-        return ""
-    c = claims[0]
-    ci = f" ({number(c.get('low'))}-{number(c.get('high'))})" if "low" in c and "high" in c else ""
-    return f"{number(c['estimate'])}{ci} vs {c['comparatorLabel']}"
-
-
-def _rate(draft: Draft, ci_method: str) -> tuple[float | None, float | None, float | None, bool]:
-    """(rate, low, high, approximate): x/n when x is known; the printed figure beside the envelope of
-    every candidate's interval when only candidates are; the printed figure alone otherwise."""
-    printed = float(draft.printed.lstrip("~")) if draft.printed else None
-    if draft.responders is not None and draft.n:
-        lo, hi = proportion_ci(draft.responders, draft.n, ci_method)
-        return 100 * draft.responders / draft.n, 100 * lo, 100 * hi, False
-    if draft.candidates and draft.n:
-        bounds = [proportion_ci(k, draft.n, ci_method) for k in draft.candidates]
-        return printed, 100 * min(b[0] for b in bounds), 100 * max(b[1] for b in bounds), True
-    return printed, None, None, False
-
-
-def build_row(ctx: Context, draft: Draft, threshold: str, ci_method: str, stratum: Stratum) -> Row:
-    info = ctx.cohorts[draft.cohort]
-    rate, low, high, approximate = _rate(draft, ci_method)
-    median, immature = _median_text(ctx, draft.cohort, draft.cut_sequence)
-    caveats = set(draft.caveats)
-    if draft.n is not None and draft.n < 10:
-        caveats.add("SMALL_N")
-    if info["design"] in DESIGN_CAVEATS:
-        caveats.add(DESIGN_CAVEATS[info["design"]])
-    if draft.responders is not None and draft.n and draft.responders in (0, draft.n):
-        caveats.add("BOUNDARY")
-    if not draft.n_unknown or draft.origin != "unknown":
-        caveats |= {ORIGIN_CAVEATS[draft.origin]} if draft.origin in ORIGIN_CAVEATS else set()
-    if draft.sources and draft.sources[0].verification in ("ReadInSecondarySource", "ReadInCitingText"):
-        caveats.add("SECONDARY_SOURCE")
-    if ctx.lineage.get(draft.cohort):
-        caveats.add("OVERLAPPING_COHORTS")
-    conflicts = sorted({c for claim in draft.claims for c in ctx.conflicts.get(claim, set())})
-    if conflicts or draft.other_values:
-        caveats.add("CONFLICT")
-    if immature:
-        caveats.add("IMMATURE_MEDIAN")
-    if draft.to_prior is not None:
-        caveats.add("RESPONSE_TO_PRIOR_REGIMEN")
-    cohort_label = str(info["label"]) + (f" [{draft.label_suffix}]" if draft.label_suffix else "")
-    return Row(
-        stratum=stratum.label,
-        stratum_key=stratum.key,
-        study=str(info["studyLabel"]),
-        study_id=str(info["study"]),
-        cohort=cohort_label,
-        cohort_id=str(draft.cohort) + (f"#{draft.label_suffix}" if draft.label_suffix else ""),
-        design=str(info["designLabel"]),
-        evidence_rank=ctx.rank(draft.cohort),
-        regimen=ctx.regimen_text(draft.regimens),
-        threshold=threshold,
-        n=draft.n,
-        responders=draft.responders,
-        rate_pct=_pct(rate),
-        ci_low_pct=_pct(low),
-        ci_high_pct=_pct(high),
-        ci_method=ci_method,
-        count_origin=draft.origin,
-        candidates=draft.candidates,
-        printed_pct=draft.printed,
-        data_cut=str(draft.cut_sequence or ""),
-        median_pfs=median,
-        hazard_ratio=_hazard_text(ctx, draft.cohort, draft.cut_sequence),
-        caveats=tuple(sorted(caveats)),
-        sources=tuple(draft.sources),
-        other_values=tuple(draft.other_values),
-        conflicts=tuple(conflicts),
-        design_id=str(info["design"]),
-        regimen_key=ctx.regimen_key(draft.regimens),
-        derivation=draft.derivation,
-        rate_approximate=approximate,
-        n_unknown=draft.n_unknown,
-    )

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.graph.store import GraphStore, Location
 from kb.namespaces import GRAPH_IRI
 from kb.paths import DATA_DIR, ONTOLOGY_DIR, ONTOLOGY_FILES, curated_files, display_path
-from kb.store import GraphStore, Location
 
 FORMATS = {
     ".ttl": "ox-turtle",

@@ -44,6 +44,8 @@ CAVEATS: dict[str, str] = {
 }
 
 THRESHOLDS = ("PR", "MR", "VGPR", "CR")
+GROUPINGS = ("refractory-status", "regimen", "drug-class", "design", "study")
+PATIENT_ATTRIBUTES = ("imid-added", "prior-asct", "sex", "myeloma-subtype")
 CI_METHODS = ("clopper-pearson", "wilson", "jeffreys")
 COUNT_ORIGINS = ("reported", "derived", "reconstructed", "ambiguous", "inconsistent", "unknown")
 

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-import pyoxigraph as ox
+from typing import TYPE_CHECKING
 
-from kb.namespaces import PREFIXES
-from kb.store import GraphStore
+if TYPE_CHECKING:
+    from kb.graph.store import GraphStore
 
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "rdfxml": ox.RdfFormat.RDF_XML,
+# Each format's pyoxigraph RdfFormat member, by name: the command line lists the formats without
+# loading pyoxigraph.
+RDF_FORMATS: dict[str, str] = {
+    "turtle": "TURTLE",
+    "ntriples": "N_TRIPLES",
+    "jsonld": "JSON_LD",
+    "trig": "TRIG",
+    "nquads": "N_QUADS",
+    "rdfxml": "RDF_XML",
 }
 
 
 def export(store: GraphStore, fmt: str) -> bytes:
     """The whole graph (ontology, curated files, inferred findings): named graphs kept for trig/nquads,
     merged into one graph (duplicates removed) for the triple formats."""
+    import pyoxigraph as ox
+
+    from kb.namespaces import PREFIXES
+
     try:
-        rdf_format = RDF_FORMATS[fmt]
+        rdf_format: ox.RdfFormat = getattr(ox.RdfFormat, RDF_FORMATS[fmt])
     except KeyError:
         raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(RDF_FORMATS)}") from None
     quads = sorted(store.oxigraph.quads_for_pattern(None, None, None, None), key=str)

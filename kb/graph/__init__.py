@@ -1,0 +1,1 @@
+"""Where triples live: store back-ends behind one location string, loading, parameter binding, RDF export."""

@@ -1,0 +1,1 @@
+"""Is the data right: validation, SHACL, canonical formatting, quote and locator checks."""

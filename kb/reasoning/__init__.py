@@ -1,0 +1,1 @@
+"""Inference over the graph: count reconstruction, refractory categories, conflict rules, derivations."""

@@ -1,0 +1,1 @@
+"""Bytes out, no graph access: data formats, typeset tables, forest plots, network drawings."""

@@ -1,0 +1,49 @@
+"""The layout holds: the library's layers and its independence from the web stack (import-linter)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_contracts_hold():
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_command_line_answers_help_and_option_errors_without_loading_the_graph():
+    # `mmkb --help` and a mistyped option are answered before any command imports rdflib or the data.
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['mmkb', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('kb.cli', run_name='__main__')\n"
+        "finally:\n"
+        "    heavy = ('rdflib', 'pyoxigraph', 'scipy', 'kb.knowledge_base')\n"
+        "    heavy = sorted(m for m in heavy if m in sys.modules)\n"
+        "    print('loaded:', ','.join(heavy), file=sys.stderr)\n"
+    )
+    helped = subprocess.run(
+        [sys.executable, "-c", probe, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert helped.returncode == 0
+    assert "usage: mmkb" in helped.stdout
+    assert "compare" in helped.stdout
+    assert helped.stderr.endswith("loaded: \n")
+    failed = subprocess.run(
+        [sys.executable, "-c", probe, "compare", "response-rate", "--ci", "bogus"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert failed.returncode == 2
+    assert "invalid choice: 'bogus'" in failed.stderr
+    assert failed.stderr.endswith("loaded: \n")
