@@ -6,7 +6,17 @@ from importlib.resources import files
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-ONTOLOGY_DIR = Path(str(files("kb.ontology")))
+
+
+def _ontology_dir() -> Path:
+    """ontology/ beside kb/ in a checkout; the kb.ontology package data once installed."""
+    checkout = PACKAGE_DIR.parent / "ontology"
+    if (checkout / "mmkb.ttl").is_file():
+        return checkout
+    return Path(str(files("kb.ontology")))
+
+
+ONTOLOGY_DIR = _ontology_dir()
 VOCABULARY_FILE = ONTOLOGY_DIR / "mmkb.ttl"
 CONCEPTS_FILE = ONTOLOGY_DIR / "concepts.ttl"
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
