@@ -40,6 +40,8 @@ SPARQL_QUERIES = (
     + "SELECT ?claim ?n ?d WHERE { ?claim a mm:Proportion ; mm:numerator ?n ; mm:denominator ?d } LIMIT 50",
     PREFIX + "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }",
 )
+# Seconds a client waits after a 503 (the Retry-After the service sends with it).
+RETRY_AFTER = 1.0
 # Runs until the SPARQL deadline: a three-way cartesian product of the whole store.
 DEADLINE_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
@@ -165,7 +167,7 @@ class HttpxConnection:
 Connection = RawConnection | HttpxConnection
 
 
-async def one(connection: Connection, request: Request, timeout: float, results: Results) -> None:
+async def one(connection: Connection, request: Request, timeout: float, results: Results) -> str:
     target = request.path + ("?" + urlencode(request.params) if request.params else "")
     started = time.perf_counter()
     try:
@@ -175,6 +177,7 @@ async def one(connection: Connection, request: Request, timeout: float, results:
     results.latencies[request.route].append((time.perf_counter() - started) * 1000)
     results.statuses[request.route][outcome] += 1
     results.count += 1
+    return outcome
 
 
 async def loop_client(
@@ -186,13 +189,17 @@ async def loop_client(
     timeout: float,
     results: Results,
 ) -> None:
-    """Requests from `mix` in a seeded random order, one at a time, until stop_at or the budget is spent."""
+    """Requests from `mix` in a seeded random order, one at a time, until stop_at or the budget is spent.
+
+    After a 503 the client waits RETRY_AFTER seconds, as the service's Retry-After header asks.
+    """
     order = random.Random(seed)
     try:
         while time.monotonic() < stop_at and (budget is None or budget[0] > 0):
             if budget is not None:
                 budget[0] -= 1
-            await one(connection, order.choice(mix), timeout, results)
+            if await one(connection, order.choice(mix), timeout, results) == "503":
+                await asyncio.sleep(max(0.0, min(RETRY_AFTER, stop_at - time.monotonic())))
     finally:
         connection.close()
 
