@@ -134,6 +134,89 @@ def _quote(store: GraphStore, claim: Node) -> str:
     return f'"{rows[0]["e"]}"' if rows else ""
 
 
+@dataclass
+class _PatientRecords:
+    """What the patient-versus-aggregate rule reads once: regimens, drug sets, patient records, ranks."""
+
+    regimens: dict[Node, set[Node]]
+    drug_sets: dict[Node, list[tuple[Node, bool]]]
+    responses: dict[tuple[Node, Node], list[dict[str, Node]]]
+    refractoriness: dict[tuple[Node, Node], list[dict[str, Node]]]
+    ranks: dict[Node, int]
+
+    @classmethod
+    def read(cls, store: GraphStore) -> _PatientRecords:
+        regimens: dict[Node, set[Node]] = defaultdict(set)
+        for row in store.select(query_text("cohort-regimens")):
+            regimens[row["cohort"]].add(row["regimen"])
+        drug_sets: dict[Node, list[tuple[Node, bool]]] = defaultdict(list)
+        for row in store.select(query_text("drug-set-members")):
+            drug_sets[row["drugSet"]].append((row["member"], as_bool(row["isDrug"]) is True))
+        responses: dict[tuple[Node, Node], list[dict[str, Node]]] = defaultdict(list)
+        for row in store.select(query_text("patient-responses")):
+            responses[(row["cohort"], row["source"])].append(row)
+        refractoriness: dict[tuple[Node, Node], list[dict[str, Node]]] = defaultdict(list)
+        for row in store.select(query_text("patient-refractoriness")):
+            refractoriness[(row["cohort"], row["source"])].append(row)
+        ranks = {
+            row["c"]: as_int(row["r"]) for row in store.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")
+        }
+        return cls(regimens, drug_sets, responses, refractoriness, ranks)
+
+    def verdicts(self, agg: dict[str, Node]) -> tuple[dict[Node, bool | None], list[Node]] | None:
+        """Per patient of the aggregate's cohort and source: meets its property (True), not (False) or
+        unknown (None), with the records read; None when the rule does not apply to this aggregate."""
+        key = (agg["cohort"], agg["source"])
+        verdicts: dict[Node, bool | None] = {}
+        evidence: list[Node] = []
+        if agg["endpoint"] == MM.Response and ("threshold" in agg or "category" in agg):
+            wanted = {agg["regimen"]} if "regimen" in agg else self.regimens[agg["cohort"]]
+            for row in self.responses[key]:
+                if row["regimen"] not in wanted:
+                    continue
+                evidence.append(row["record"])
+                rank = self.ranks.get(row["response"])
+                if rank is None:
+                    verdicts[row["patient"]] = None
+                elif "threshold" in agg:
+                    verdicts[row["patient"]] = rank >= self.ranks[agg["threshold"]]
+                else:
+                    verdicts[row["patient"]] = row["response"] == agg["category"]
+        elif agg["endpoint"] == MM.RefractoryProportion and "drugSet" in agg:
+            members = self.drug_sets[agg["drugSet"]]
+            if not members or not all(is_drug for _, is_drug in members):
+                return None  # class-level sets ("a PI") are not checked against drug-level records
+            wanted_drugs = {m for m, _ in members}
+            per_patient: dict[Node, dict[Node, bool | None]] = defaultdict(dict)
+            for row in self.refractoriness[key]:
+                if row["drug"] in wanted_drugs:
+                    per_patient[row["patient"]][row["drug"]] = as_bool(row["refractory"])
+                    evidence.append(row["record"])
+            for patient, by_drug in per_patient.items():
+                values = [by_drug.get(d) for d in wanted_drugs]
+                verdicts[patient] = False if False in values else (None if None in values else True)
+        else:
+            return None
+        return verdicts, evidence
+
+
+def _aggregate_message(store: GraphStore, agg: dict[str, Node], stated: int, yes: int, unknown: int) -> str:
+    what = _label(store, agg.get("threshold") or agg.get("category") or agg.get("drugSet") or agg["endpoint"])
+    if "threshold" in agg:
+        what = f"with {what} or better"
+    elif "category" in agg:
+        what = f"with {what}"
+    else:
+        what = f"refractory to {what}"
+    span = str(yes) if unknown == 0 else f"{yes} to {yes + unknown}"
+    quote = _quote(store, agg["record"])
+    return (
+        f"{_label(store, agg['source'])} states {stated} of {agg['denominator']} patients of "
+        f"{_label(store, agg['cohort'])} {what}{f' ({quote})' if quote else ''}, but its patient "
+        f"records give {span}."
+    )
+
+
 def patient_vs_aggregate(store: GraphStore) -> list[Finding]:
     """Counts from a publication's patient records that cannot match its own aggregate statement.
 
@@ -142,78 +225,19 @@ def patient_vs_aggregate(store: GraphStore) -> list[Finding]:
     a drug set): known yes, known no, unknown. The aggregate conflicts when its numerator lies outside
     [known yes, known yes + unknown].
     """
-    regimens: dict[Node, set[Node]] = defaultdict(set)
-    for row in store.select(query_text("cohort-regimens")):
-        regimens[row["cohort"]].add(row["regimen"])
-    drug_sets: dict[Node, list[tuple[Node, bool]]] = defaultdict(list)
-    for row in store.select(query_text("drug-set-members")):
-        drug_sets[row["drugSet"]].append((row["member"], as_bool(row["isDrug"]) is True))
-    responses = defaultdict(list)
-    for row in store.select(query_text("patient-responses")):
-        responses[(row["cohort"], row["source"])].append(row)
-    refractoriness = defaultdict(list)
-    for row in store.select(query_text("patient-refractoriness")):
-        refractoriness[(row["cohort"], row["source"])].append(row)
-    ranks = {
-        row["c"]: as_int(row["r"]) for row in store.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")
-    }
-
+    records = _PatientRecords.read(store)
     findings = []
     for agg in store.select(query_text("aggregate-proportions")):
-        key = (agg["cohort"], agg["source"])
-        verdicts: dict[Node, bool | None] = {}
-        evidence: list[Node] = []
-        if agg["endpoint"] == MM.Response and ("threshold" in agg or "category" in agg):
-            wanted = {agg["regimen"]} if "regimen" in agg else regimens[agg["cohort"]]
-            for row in responses[key]:
-                if row["regimen"] not in wanted:
-                    continue
-                evidence.append(row["record"])
-                rank = ranks.get(row["response"])
-                if rank is None:
-                    verdicts[row["patient"]] = None
-                elif "threshold" in agg:
-                    verdicts[row["patient"]] = rank >= ranks[agg["threshold"]]
-                else:
-                    verdicts[row["patient"]] = row["response"] == agg["category"]
-        elif agg["endpoint"] == MM.RefractoryProportion and "drugSet" in agg:
-            members = drug_sets[agg["drugSet"]]
-            if not members or not all(is_drug for _, is_drug in members):
-                continue  # class-level sets ("a PI") are not checked against drug-level records
-            wanted_drugs = {m for m, _ in members}
-            per_patient: dict[Node, dict[Node, bool | None]] = defaultdict(dict)
-            for row in refractoriness[key]:
-                if row["drug"] in wanted_drugs:
-                    per_patient[row["patient"]][row["drug"]] = as_bool(row["refractory"])
-                    evidence.append(row["record"])
-            for patient, by_drug in per_patient.items():
-                values = [by_drug.get(d) for d in wanted_drugs]
-                verdicts[patient] = False if False in values else (None if None in values else True)
-        else:
+        found = records.verdicts(agg)
+        if not found or not found[0]:
             continue
-        if not verdicts:
-            continue
+        verdicts, evidence = found
         yes = sum(1 for v in verdicts.values() if v is True)
         unknown = sum(1 for v in verdicts.values() if v is None)
         stated = as_int(agg["numerator"])
         if yes <= stated <= yes + unknown:
             continue
-        what = _label(
-            store, agg.get("threshold") or agg.get("category") or agg.get("drugSet") or agg["endpoint"]
-        )
-        if "threshold" in agg:
-            what = f"with {what} or better"
-        elif "category" in agg:
-            what = f"with {what}"
-        else:
-            what = f"refractory to {what}"
-        span = str(yes) if unknown == 0 else f"{yes} to {yes + unknown}"
-        quote = _quote(store, agg["record"])
-        message = (
-            f"{_label(store, agg['source'])} states {stated} of {agg['denominator']} patients of "
-            f"{_label(store, agg['cohort'])} {what}{f' ({quote})' if quote else ''}, but its patient "
-            f"records give {span}."
-        )
+        message = _aggregate_message(store, agg, stated, yes, unknown)
         findings.append(
             Finding(MM.PatientVersusAggregate, (agg["record"], *sorted(set(evidence), key=str)), message)
         )
