@@ -131,3 +131,36 @@ class QuestionSummary(BaseModel):
 class QuestionAnswer(QuestionSummary):
     columns: list[str]
     rows: list[list[str]]
+
+
+class DerivationInput(BaseModel):
+    """A claim a number was obtained from; `counted` says whether a counted record met the condition."""
+
+    id: str
+    types: list[str]
+    about: str
+    source: str
+    value: str
+    counted: bool | None = None
+    evidence: list[dict[str, str]] = Field(default_factory=list)
+
+
+class Derivation(BaseModel):
+    """How a claim's number was obtained: the method, the inputs with their evidence, candidate counts."""
+
+    id: str
+    derivation: str
+    method: str
+    note: str = ""
+    percent: str = ""
+    denominator: str = ""
+    hedged: bool = False
+    tolerance: str = ""
+    count_origin: str = ""
+    candidates: list[int] = Field(default_factory=list)
+    inputs: list[DerivationInput] = Field(default_factory=list)
+    interpretations: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ClaimWithDerivation(Claim):
+    how: Derivation | None = None

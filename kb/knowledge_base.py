@@ -2,20 +2,59 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
+from typing import Any, Protocol
 
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF
 from rdflib.query import Result
 from rdflib.term import Node
 
+from kb import records
+from kb.graph.export import export
 from kb.graph.load import Loaded, LoadError, load
 from kb.graph.store import GraphStore, as_bool, as_int
-from kb.namespaces import INFERRED_GRAPH
+from kb.namespaces import ID, INFERRED_GRAPH
 from kb.queries import query_text
 from kb.reasoning.conflicts import Finding, Resolved, classify_findings, conflicts_graph
-from kb.reasoning.derivation import record_counts
+from kb.reasoning.derivation import explain, record_counts
 from kb.reasoning.infer import materialize
 from kb.reasoning.refractory import CategoryCount, RefractoryCategories, count_category
+
+
+def local(term: Node | None) -> str:
+    """The local name of an IRI (after the last '#' or '/'); a literal's text; "" for nothing."""
+    if term is None:
+        return ""
+    return str(term).rsplit("#", 1)[-1].rsplit("/", 1)[-1] if isinstance(term, URIRef) else str(term)
+
+
+def plain(term: Node) -> Any:
+    """A term as plain data: IRIs (typed unknowns included) by local name, numbers as numbers."""
+    if isinstance(term, Literal):
+        python = term.toPython()
+        if isinstance(python, Decimal):
+            return float(python)
+        return python if isinstance(python, (bool, int, float)) else str(term)
+    return local(term)
+
+
+class NamedQuestion(Protocol):
+    """What answering a named question needs (kb.analysis.questions.Question has it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def returns(self) -> tuple[str, ...]: ...
+    @property
+    def text(self) -> str: ...
 
 
 class LoadFailed(Exception):
@@ -101,6 +140,237 @@ class KnowledgeBase:
             needed = {p: self.categories.necessary_unknowns(*known[p], category) for p in patients}
             counts.append(count_category(verdicts, needed, category, aggregates, status))
         return counts
+
+    # ------------------------------------------------------------ records
+
+    def export(self, rdf_format: str) -> bytes:
+        """The whole graph, ontology and inferences included, in `rdf_format` (turtle, trig, ...)."""
+        return export(self.store, rdf_format)
+
+    def studies(self) -> list[records.StudySummary]:
+        """Every study with its design, publications and cohorts, in IRI order."""
+        return self._summaries(None)
+
+    def study(self, study_id: str) -> records.StudyDetail | None:
+        """One study with its cohorts, the regimens they received and the outcome claims about them."""
+        iri = ID[study_id]
+        found = self._summaries(iri)
+        if not found:
+            return None
+        summary = found[0]
+        return records.StudyDetail(
+            **vars(summary),
+            regimens=self._regimens(iri),
+            outcomes=self._describe(about=[ID[c.id] for c in summary.cohorts]),
+        )
+
+    def patients(self, study_id: str) -> records.PatientList | None:
+        """The patients of a study with their claims (sex, age, responses, refractoriness); None when there
+        is no such study."""
+        iri = ID[study_id]
+        if not self.store.ask("ASK { ?s a mm:Study }", {"s": iri}):
+            return None
+        rows = self.ask_named("api-study-patients", {"study": iri})
+        claims: dict[str, list[records.Claim]] = defaultdict(list)
+        for claim in self._describe(about=[r["patient"] for r in rows]):
+            claims[claim.about].append(claim)
+        patients = [
+            records.Patient(
+                id=local(r["patient"]),
+                label=str(r.get("label", "")),
+                claims=claims.get(local(r["patient"]), []),
+            )
+            for r in rows
+        ]
+        return records.PatientList(study=study_id, patients=patients)
+
+    def claim(self, claim_id: str) -> records.ClaimWithDerivation | None:
+        """One claim with its values, source, evidence, curation and how its number was obtained."""
+        found = self._describe(claims=[ID[claim_id]])
+        if not found:
+            return None
+        explanation = explain(self.store, ID[claim_id])
+        how = None if explanation is None else explanation.as_dict()
+        return records.ClaimWithDerivation(**vars(found[0]), how=how)
+
+    def conflict_findings(self) -> list[records.Conflict]:
+        """The conflict findings in IRI order, each involved claim with its source label and evidence."""
+        involved = sorted({i for f in self.conflicts for i in f.involves}, key=str)
+        evidence = self._evidence(involved)
+        labels = {
+            r["claim"]: str(r.get("sourceLabel", ""))
+            for r in (self.ask_named("api-claims", {"claim": involved}) if involved else [])
+        }
+        return [
+            records.Conflict(
+                id=local(f.iri),
+                rule=local(f.rule),
+                message=f.message,
+                involves=[
+                    records.InvolvedClaim(
+                        id=local(i), source_label=labels.get(i, ""), evidence=evidence.get(i, [])
+                    )
+                    for i in f.involves
+                ],
+            )
+            for f in sorted(self.conflicts, key=lambda f: str(f.iri))
+        ]
+
+    def answer(self, question: NamedQuestion) -> records.Answer:
+        """A named question run: one row of text per solution, its `returns` columns in order."""
+        rows = self.select(question.text)
+        return records.Answer(
+            name=question.name,
+            title=question.title,
+            description=question.description,
+            returns=list(question.returns),
+            columns=list(question.returns),
+            rows=[[str(r.get(column, "")) for column in question.returns] for r in rows],
+        )
+
+    # ------------------------------------------------------------ row -> record mappings
+
+    def _publication(self, iri: Node) -> records.Publication:
+        rows = self.ask_named("api-publications", {"publication": iri})
+        row = rows[0] if rows else {}
+        return records.Publication(
+            id=local(iri),
+            label=str(row.get("label", "")),
+            title=str(row.get("title", "")),
+            doi=str(row.get("doi", "")),
+            pmid=str(row.get("pmid", "")),
+            url=str(row.get("url", "")),
+        )
+
+    def _evidence(self, claims: Sequence[Node]) -> dict[Node, list[records.Evidence]]:
+        out: dict[Node, list[records.Evidence]] = defaultdict(list)
+        if not claims:
+            return out
+        for r in self.ask_named("api-claim-evidence", {"claim": list(claims)}):
+            out[r["claim"]].append(
+                records.Evidence(
+                    kind=str(r.get("kind", "")),
+                    document=local(r.get("document")),
+                    document_label=str(r.get("documentLabel", "")),
+                    url=str(r.get("url", "")),
+                    exact=str(r.get("exact", "")),
+                    prefix=str(r.get("prefix", "")),
+                    suffix=str(r.get("suffix", "")),
+                    table=str(r.get("table", "")),
+                    row=str(r.get("row", "")),
+                    column=str(r.get("column", "")),
+                )
+            )
+        return out
+
+    def _claim_values(
+        self, claims: Sequence[Node]
+    ) -> tuple[dict[Node, list[str]], dict[Node, dict[str, Any]]]:
+        types: dict[Node, list[str]] = defaultdict(list)
+        values: dict[Node, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        for r in self.ask_named("api-claim-values", {"claim": list(claims)}):
+            if r["property"] == RDF.type:
+                types[r["claim"]].append(local(r["value"]))
+            else:
+                values[r["claim"]][local(r["property"])].append(plain(r["value"]))
+        flat = {c: {k: v[0] if len(v) == 1 else v for k, v in props.items()} for c, props in values.items()}
+        return types, flat
+
+    def _describe(self, *, about: Sequence[Node] = (), claims: Sequence[Node] = ()) -> list[records.Claim]:
+        """The claims about `about` (or the claims `claims`), fully described, in IRI order."""
+        if not about and not claims:
+            return []
+        bindings = {"about": list(about)} if about else {"claim": list(claims)}
+        rows: dict[Node, dict[str, Node]] = {}
+        for r in self.ask_named("api-claims", bindings):
+            rows.setdefault(r["claim"], r)
+        if not rows:
+            return []
+        types, values = self._claim_values(list(rows))
+        evidence = self._evidence(list(rows))
+        sources = {s: self._publication(s) for s in {r["source"] for r in rows.values()}}
+        out = []
+        for iri, r in rows.items():
+            activity = r.get("activity")
+            out.append(
+                records.Claim(
+                    id=local(iri),
+                    types=sorted(types.get(iri, [])),
+                    about=local(r["about"]),
+                    values=values.get(iri, {}),
+                    source=sources[r["source"]],
+                    verification=local(r.get("verification")),
+                    derivation=local(r.get("derivation")),
+                    evidence=evidence.get(iri, []),
+                    curation=None
+                    if activity is None
+                    else records.CurationActivity(
+                        id=local(activity),
+                        label=str(r.get("activityLabel", "")),
+                        ended_at=str(r.get("endedAt", "")),
+                        curator=local(r.get("curator")),
+                    ),
+                )
+            )
+        return out
+
+    def _cohorts(self, study: Node | None) -> dict[Node, list[records.Cohort]]:
+        bindings = {"study": study} if study is not None else None
+        cohorts: dict[Node, dict[Node, records.Cohort]] = defaultdict(dict)
+        for r in self.ask_named("api-study-cohorts", bindings):
+            cohort = cohorts[r["study"]].setdefault(
+                r["cohort"],
+                records.Cohort(
+                    id=local(r["cohort"]), label=str(r.get("label", "")), subgroup_of=local(r.get("parent"))
+                ),
+            )
+            size = plain(r["size"]) if "size" in r else None
+            if isinstance(size, int) and size not in cohort.sizes:
+                cohort.sizes.append(size)
+        return {s: list(c.values()) for s, c in cohorts.items()}
+
+    def _summaries(self, study: Node | None) -> list[records.StudySummary]:
+        bindings = {"study": study} if study is not None else None
+        cohorts = self._cohorts(study)
+        studies: dict[Node, records.StudySummary] = {}
+        for r in self.ask_named("api-studies", bindings):
+            summary = studies.get(r["study"])
+            if summary is None:
+                rank = plain(r["rank"]) if "rank" in r else None
+                summary = studies[r["study"]] = records.StudySummary(
+                    id=local(r["study"]),
+                    label=str(r["label"]),
+                    design=local(r.get("design")),
+                    design_label=str(r.get("designLabel", "")),
+                    evidence_rank=rank if isinstance(rank, int) else None,
+                    publications=[],
+                    cohorts=cohorts.get(r["study"], []),
+                )
+            if "publication" in r and all(p.id != local(r["publication"]) for p in summary.publications):
+                summary.publications.append(self._publication(r["publication"]))
+        return list(studies.values())
+
+    def _regimens(self, study: Node) -> list[records.Regimen]:
+        regimens: dict[Node, records.Regimen] = {}
+        for r in self.ask_named("api-study-regimens", {"study": study}):
+            regimen = regimens.setdefault(
+                r["regimen"], records.Regimen(id=local(r["regimen"]), label=str(r.get("regimenLabel", "")))
+            )
+            if local(r["cohort"]) not in regimen.cohorts:
+                regimen.cohorts.append(local(r["cohort"]))
+            component = local(r.get("component"))
+            if component and all(c.id != component for c in regimen.components):
+                regimen.components.append(
+                    records.Component(
+                        id=component,
+                        drug=local(r.get("drug")),
+                        drug_label=str(r.get("drugLabel", "")),
+                        dose=plain(r["dose"]) if "dose" in r else None,
+                        unit=local(r.get("unit")),
+                        schedule=local(r.get("schedule")),
+                    )
+                )
+        return list(regimens.values())
 
     def __len__(self) -> int:
         return len(self.store)

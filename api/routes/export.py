@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import KBDep
 from api.errors import invalid_option
-from kb.graph.export import export as export_graph
 
 router = APIRouter(tags=["export"])
 
@@ -33,4 +32,4 @@ def export(
 ) -> Response:
     if format not in MEDIA_TYPES:
         raise invalid_option("format", format, list(MEDIA_TYPES))
-    return Response(export_graph(kb.store, format), media_type=MEDIA_TYPES[format])
+    return Response(kb.export(format), media_type=MEDIA_TYPES[format])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -28,13 +29,4 @@ def list_questions() -> list[QuestionSummary]:
 def run_question(name: Annotated[str, Path(json_schema_extra={"enum": NAMES})], kb: KBDep) -> QuestionAnswer:
     if name not in NAMES:
         raise not_found("question", name, NAMES)
-    q = question(name)
-    rows = kb.select(q.text)
-    return QuestionAnswer(
-        name=q.name,
-        title=q.title,
-        description=q.description,
-        returns=list(q.returns),
-        columns=list(q.returns),
-        rows=[[str(r.get(column, "")) for column in q.returns] for r in rows],
-    )
+    return QuestionAnswer.model_validate(asdict(kb.answer(question(name))))
