@@ -1,0 +1,313 @@
+"""The store contract: what every back-end a location string can choose must do the same way.
+
+Each test runs once per entry of `kb.graph.store.LOCATION_SCHEMES`, so a new back-end added there is
+held to the whole contract (and fails `location_for` until the suite knows how to give it a place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+
+from kb.graph.binding import BindingError
+from kb.graph.store import LOCATION_SCHEMES, GraphStore, Location
+
+EX = "http://example.org/contract/"
+P = URIRef(EX + "p")
+Q = URIRef(EX + "q")
+A, B, C = URIRef(EX + "a"), URIRef(EX + "b"), URIRef(EX + "c")
+G1, G2 = "urn:contract:g1", "urn:contract:g2"
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING, XSD_INTEGER, XSD_DECIMAL, XSD_DATE = (
+    URIRef(XSD_NS + n) for n in ("string", "integer", "decimal", "date")
+)
+
+# One literal of each kind the binding has to carry: plain, language-tagged and typed.
+LITERALS = [
+    Literal("plain"),
+    Literal("Myélome", lang="fr"),
+    Literal(3, datatype=XSD_INTEGER),
+    Literal("0.45", datatype=XSD_DECIMAL),
+    Literal("2021-06-30", datatype=XSD_DATE),
+    Literal(True),
+]
+
+
+def location_for(scheme: str, tmp_path: Path) -> str:
+    """A concrete location string for one entry of LOCATION_SCHEMES (placeholders filled in)."""
+    if scheme == "memory":
+        return scheme
+    if scheme.endswith(":DIR"):
+        return scheme.removesuffix("DIR") + str(tmp_path / "store")
+    raise AssertionError(f"the contract suite does not know how to give {scheme!r} a place; add it here")
+
+
+@pytest.fixture(params=LOCATION_SCHEMES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    yield GraphStore(Location.parse(location_for(request.param, tmp_path)))
+
+
+def triples(*spo: tuple[URIRef, URIRef, object]) -> Graph:
+    graph = Graph()
+    for s, p, o in spo:
+        graph.add((s, p, o if isinstance(o, URIRef | Literal) else Literal(o)))
+    return graph
+
+
+@pytest.fixture
+def filled(store: GraphStore) -> GraphStore:
+    """Two named graphs: g1 says a p 1, a p 2 and a q b; g2 says b p c and every literal on c."""
+    store.add_graph(G1, triples((A, P, 1), (A, P, 2), (A, Q, B)))
+    store.add_graph(G2, triples((B, P, C), *((C, Q, lit) for lit in LITERALS)))
+    return store
+
+
+def test_every_scheme_parses_to_its_own_kind(tmp_path: Path) -> None:
+    kinds = [Location.parse(location_for(s, tmp_path)).kind for s in LOCATION_SCHEMES]
+    assert len(set(kinds)) == len(LOCATION_SCHEMES) >= 2
+
+
+# ------------------------------------------------------------------ counts and named graphs
+
+
+def test_a_new_store_is_empty(store: GraphStore) -> None:
+    assert len(store) == 0
+    assert store.graph_names() == []
+    assert store.select("SELECT ?s WHERE { ?s ?p ?o }") == []
+
+
+def test_len_counts_every_triple_in_every_graph(filled: GraphStore) -> None:
+    assert len(filled) == 3 + 1 + len(LITERALS)
+
+
+def test_added_graphs_are_listed_sorted(filled: GraphStore) -> None:
+    assert filled.graph_names() == [G1, G2]
+
+
+def test_adding_the_same_triples_again_changes_nothing(filled: GraphStore) -> None:
+    before = len(filled)
+    filled.add_graph(G1, triples((A, P, 1)))
+    assert len(filled) == before
+    assert filled.graph_names() == [G1, G2]
+
+
+def test_clearing_a_graph_removes_it_and_only_it(filled: GraphStore) -> None:
+    filled.clear_graph(G1)
+    assert filled.graph_names() == [G2]
+    assert len(filled) == 1 + len(LITERALS)
+    assert not filled.ask(f"ASK {{ <{A}> ?p ?o }}")
+    assert filled.ask(f"ASK {{ <{B}> <{P}> <{C}> }}")
+
+
+def test_clearing_an_unknown_graph_is_harmless(filled: GraphStore) -> None:
+    filled.clear_graph("urn:contract:never-added")
+    assert filled.graph_names() == [G1, G2]
+
+
+def test_a_cleared_graph_can_be_filled_again(filled: GraphStore) -> None:
+    filled.clear_graph(G1)
+    filled.add_graph(G1, triples((A, P, 9)))
+    assert filled.graph_names() == [G1, G2]
+    assert [int(r["o"]) for r in filled.select(f"SELECT ?o WHERE {{ <{A}> <{P}> ?o }}")] == [9]
+
+
+def test_the_default_graph_is_the_union_of_the_named_graphs(filled: GraphStore) -> None:
+    rows = filled.select(f"SELECT ?s ?o WHERE {{ ?s <{P}> ?o }} ORDER BY ?s ?o")
+    assert [(r["s"], r["o"]) for r in rows] == [(A, Literal(1)), (A, Literal(2)), (B, C)]
+
+
+def test_graph_patterns_name_the_graph_a_triple_came_from(filled: GraphStore) -> None:
+    rows = filled.select(f"SELECT ?g WHERE {{ GRAPH ?g {{ ?s <{P}> <{C}> }} }}")
+    assert rows == [{"g": URIRef(G2)}]
+    inside = filled.select(f"SELECT ?s WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")
+    assert {r["s"] for r in inside} == {A}
+
+
+def test_a_triple_in_two_graphs_is_seen_once_per_graph_in_the_union(store: GraphStore) -> None:
+    # The union default graph does not merge duplicates: each back-end answers one row per graph.
+    store.add_graph(G1, triples((A, P, B)))
+    store.add_graph(G2, triples((A, P, B)))
+    assert len(store) == 2
+    assert store.select(f"SELECT ?s WHERE {{ ?s <{P}> <{B}> }}") == [{"s": A}, {"s": A}]
+    assert store.select(f"SELECT DISTINCT ?s WHERE {{ ?s <{P}> <{B}> }}") == [{"s": A}]
+
+
+def test_parse_file_loads_into_the_named_graph(store: GraphStore, tmp_path: Path) -> None:
+    path = tmp_path / "one.ttl"
+    path.write_text(f"<{A}> <{P}> <{B}> .\n<{B}> <{P}> 7 .\n", encoding="utf-8")
+    store.parse_file(path, G1)
+    assert store.graph_names() == [G1]
+    assert len(store) == 2
+    assert {(s, p, o, str(g)) for s, p, o, g in store.quads()} == {
+        (A, P, B, G1),
+        (B, P, Literal(7), G1),
+    }
+
+
+def test_parse_file_reports_a_syntax_error(store: GraphStore, tmp_path: Path) -> None:
+    path = tmp_path / "broken.ttl"
+    path.write_text(f"<{A}> <{P}> .\n", encoding="utf-8")
+    with pytest.raises(SyntaxError):
+        store.parse_file(path, G1)
+    assert len(store) == 0
+
+
+def test_union_graph_is_a_plain_copy_of_every_triple(filled: GraphStore) -> None:
+    copy = filled.union_graph()
+    assert len(copy) == len(filled)
+    assert (C, Q, Literal("2021-06-30", datatype=XSD_DATE)) in copy
+    copy.remove((None, None, None))
+    assert len(filled) == 3 + 1 + len(LITERALS)
+
+
+# ------------------------------------------------------------------ select, ask, construct
+
+
+def test_select_rows_map_variables_to_terms_and_leave_unbound_ones_out(filled: GraphStore) -> None:
+    rows = filled.select(
+        f"SELECT ?s ?o ?missing WHERE {{ ?s <{Q}> ?o OPTIONAL {{ ?s <{EX}none> ?missing }} }} "
+        "ORDER BY ?s LIMIT 1"
+    )
+    assert rows == [{"s": A, "o": B}]
+
+
+def test_select_keeps_literal_datatypes_and_languages(filled: GraphStore) -> None:
+    rows = filled.select(f"SELECT ?o WHERE {{ <{C}> <{Q}> ?o }}")
+    got = {r["o"] for r in rows}
+    # A plain literal comes back as the RDF 1.1 equivalent, an xsd:string-typed literal.
+    assert got == {Literal("plain", datatype=XSD_STRING), *LITERALS[1:]}
+    assert Literal("plain") not in got
+    by_lexical = {str(t): t for t in got}
+    assert by_lexical["Myélome"].language == "fr"
+    assert by_lexical["2021-06-30"].datatype == XSD_DATE
+    assert by_lexical["3"].toPython() == 3
+
+
+def test_select_aggregates(filled: GraphStore) -> None:
+    rows = filled.select(f"SELECT (SUM(?o) AS ?total) (COUNT(*) AS ?n) WHERE {{ <{A}> <{P}> ?o }}")
+    assert int(rows[0]["total"]) == 3
+    assert int(rows[0]["n"]) == 2
+
+
+def test_select_knows_the_shipped_prefixes(filled: GraphStore) -> None:
+    # Queries above the store use mm:, xsd: and friends without declaring them.
+    assert filled.select("SELECT ?x WHERE { ?x a mm:Study }") == []
+    assert filled.ask("ASK { ?s ?p ?o FILTER(datatype(?o) = xsd:date) }")
+
+
+def test_ask(filled: GraphStore) -> None:
+    assert filled.ask(f"ASK {{ <{A}> <{P}> 2 }}") is True
+    assert filled.ask(f"ASK {{ <{A}> <{P}> 5 }}") is False
+
+
+def test_construct_returns_a_graph(filled: GraphStore) -> None:
+    result = filled.query(f"CONSTRUCT {{ ?o <{EX}back> ?s }} WHERE {{ ?s <{P}> ?o FILTER(isIRI(?o)) }}")
+    assert result.type == "CONSTRUCT"
+    assert result.graph is not None
+    assert set(result.graph) == {(C, URIRef(EX + "back"), B)}
+
+
+def test_query_result_types(filled: GraphStore) -> None:
+    assert filled.query("SELECT * WHERE { ?s ?p ?o }").type == "SELECT"
+    assert filled.query("ASK { ?s ?p ?o }").type == "ASK"
+
+
+# ------------------------------------------------------------------ bindings
+
+
+def test_an_iri_binding_restricts_the_answer(filled: GraphStore) -> None:
+    rows = filled.select(f"SELECT ?s ?o WHERE {{ ?s <{P}> ?o }}", {"s": B})
+    assert rows == [{"s": B, "o": C}]
+
+
+def test_a_sequence_binding_is_a_disjunction(filled: GraphStore) -> None:
+    rows = filled.select(f"SELECT ?s WHERE {{ ?s <{P}> ?o }} ORDER BY ?s", {"s": [A, B]})
+    assert [r["s"] for r in rows] == [A, A, B]
+
+
+@pytest.mark.parametrize("literal", LITERALS, ids=lambda t: t.datatype or t.language or "plain")
+def test_a_typed_literal_binding_matches_only_that_literal(filled: GraphStore, literal: Literal) -> None:
+    assert filled.select(f"SELECT ?s WHERE {{ ?s <{Q}> ?o }}", {"o": literal}) == [{"s": C}]
+
+
+def test_a_literal_of_another_datatype_does_not_match(filled: GraphStore) -> None:
+    as_string = Literal("2021-06-30", datatype=XSD_STRING)
+    assert filled.select(f"SELECT ?s WHERE {{ ?s <{Q}> ?o }}", {"o": as_string}) == []
+    assert filled.ask(f"ASK {{ ?s <{Q}> ?o }}", {"o": Literal("fr-less Myélome")}) is False
+
+
+def test_bindings_reach_ask_and_construct(filled: GraphStore) -> None:
+    assert filled.ask(f"ASK {{ ?s <{P}> ?o }}", {"o": Literal(2)}) is True
+    assert filled.ask(f"ASK {{ ?s <{P}> ?o }}", {"o": Literal(5)}) is False
+    result = filled.query(f"CONSTRUCT {{ ?s <{EX}r> ?o }} WHERE {{ ?s <{P}> ?o }}", {"s": B})
+    assert result.graph is not None
+    assert set(result.graph) == {(B, URIRef(EX + "r"), C)}
+
+
+def test_a_bound_value_is_data_not_query_text(filled: GraphStore) -> None:
+    hostile = Literal('x" } ?s ?p ?o { "')
+    assert filled.select(f"SELECT ?s WHERE {{ ?s <{Q}> ?o }}", {"o": hostile}) == []
+
+
+@pytest.mark.parametrize(
+    "bindings",
+    [
+        {"s": URIRef("http://example.org/with space")},
+        {"s": URIRef("http://example.org/a>b")},
+        {"s": URIRef("relative/iri")},
+        {"s": URIRef("")},
+        {"s": BNode()},
+        {"s": Literal("x", datatype=URIRef("not an iri"))},
+        {"s": Literal("\ud800")},
+        {"not-a-variable": A},
+        {"s": [A, URIRef("http://example.org/{bad}")]},
+    ],
+    ids=[
+        "space",
+        "angle",
+        "relative",
+        "empty",
+        "blank-node",
+        "bad-datatype",
+        "lone-surrogate",
+        "bad-variable",
+        "bad-member",
+    ],
+)
+def test_a_binding_that_cannot_be_made_raises_binding_error(
+    filled: GraphStore, bindings: dict[str, object]
+) -> None:
+    with pytest.raises(BindingError):
+        filled.select(f"SELECT ?s WHERE {{ ?s <{P}> ?o }}", bindings)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ errors
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["SELECT * WHERE { ?s ?p }", "SELEC ?s WHERE { ?s ?p ?o }", "SELECT ?s WHERE { ?s undeclared:p ?o }"],
+)
+def test_a_syntax_error_raises_syntax_error(filled: GraphStore, text: str) -> None:
+    with pytest.raises(SyntaxError):
+        filled.query(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"INSERT DATA {{ <{A}> <{P}> 99 }}",
+        f"DELETE WHERE {{ <{A}> ?p ?o }}",
+        f"CLEAR GRAPH <{G1}>",
+        "DROP ALL",
+    ],
+)
+def test_an_update_is_refused_and_changes_nothing(filled: GraphStore, text: str) -> None:
+    before = sorted(filled.quads())
+    with pytest.raises(SyntaxError):
+        filled.query(text)
+    assert sorted(filled.quads()) == before
+    assert filled.graph_names() == [G1, G2]
