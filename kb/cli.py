@@ -94,15 +94,47 @@ def cmd_provenance_check(args: argparse.Namespace) -> int:
 def cmd_show_claim(args: argparse.Namespace) -> int:
     from kb.namespaces import ID
     from kb.reasoning.derivation import explain, lines
+    from kb.render.record_text import claim_lines
 
-    explanation = explain(_open_kb(args).store, ID[args.claim])
-    if explanation is None:
+    kb = _open_kb(args)
+    claim = kb.claim(args.claim)
+    explanation = explain(kb.store, ID[args.claim])
+    if claim is None or explanation is None:
         print(f"mmkb show claim: no claim {args.claim!r}", file=sys.stderr)
         return 2
     if args.format == "json":
-        print(json.dumps(explanation.as_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(claim.how, indent=2, ensure_ascii=False))
     else:
-        print("\n".join(lines(explanation)))
+        print("\n".join([*lines(explanation), "provenance:", *claim_lines(claim)]))
+    return 0
+
+
+def cmd_show_study(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from kb.render.record_text import study_lines
+
+    study = _open_kb(args).study(args.study)
+    if study is None:
+        print(f"mmkb show study: no study {args.study!r}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(asdict(study), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(study_lines(study)))
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from kb.render.record_text import conflict_lines
+
+    conflicts = _open_kb(args).conflict_findings()
+    if args.format == "json":
+        print(json.dumps([asdict(c) for c in conflicts], indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(conflict_lines(conflicts)))
     return 0
 
 
@@ -318,7 +350,7 @@ def _with_selection(p: argparse.ArgumentParser) -> None:
 
 
 def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
-    """The curation commands: validate, export, provenance check, show claim, lint."""
+    """The curation commands: validate, export, provenance check, show claim or study, conflicts, lint."""
     p = sub.add_parser("validate", help="validate the shipped knowledge base or the given files")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--kb", nargs="+", metavar="PATH", help="the files to validate (same as PATH ...)")
@@ -344,6 +376,16 @@ def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--format", choices=["text", "json"], default="text")
     _with_kb(c)
     c.set_defaults(func=cmd_show_claim)
+    c = show.add_parser("study", help="a study: design, publications, cohorts, regimens, outcome claims")
+    c.add_argument("study", metavar="ID", help="the study's id (e.g. study-pollux)")
+    c.add_argument("--format", choices=["text", "json"], default="text")
+    _with_kb(c)
+    c.set_defaults(func=cmd_show_study)
+
+    p = sub.add_parser("conflicts", help="the conflict findings and the claims each involves")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    _with_kb(p)
+    p.set_defaults(func=cmd_conflicts)
 
     p = sub.add_parser("lint", help="check (or --fix) canonical formatting of the curated files")
     p.add_argument("--fix", action="store_true")
