@@ -1,12 +1,18 @@
-"""The HTTP service: create_app(kb, settings) builds the knowledge base once and mounts one router per
-resource behind the service-wide middleware."""
+"""The HTTP service: create_app(kb, settings) mounts one router per resource behind the service-wide
+middleware. Nothing is loaded at import: the knowledge base is the one passed in, or is opened once
+when the app starts (its lifespan), from the files named in MMKB_DATA or else the shipped ones.
+
+    uvicorn --factory api.app:create_app        # settings from MMKB_* variables, data from MMKB_DATA
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
@@ -24,6 +30,7 @@ from api.routes import (
     export,
     health,
     network,
+    options,
     page,
     patients,
     plots,
@@ -41,31 +48,57 @@ logger = logging.getLogger("uvicorn.error.mmkb")
 # (413), a parameter that does not validate (422).
 COMMON_ERRORS = error_responses(400, 413, 422)
 
+# The RDF files an app built without a knowledge base serves, separated like PATH (os.pathsep);
+# unset or empty serves the shipped curated files.
+DATA_ENV = "MMKB_DATA"
+
 
 def include_routers(app: FastAPI) -> None:
     """Mount every resource router."""
     app.include_router(page.router)  # first: /questions/{name}.rq before /questions/{name}
     app.include_router(docs.router)
-    for module in (health, studies, patients, compare, plots, network, conflicts, claims, questions, export):
+    for module in (
+        health,
+        studies,
+        patients,
+        compare,
+        options,
+        plots,
+        network,
+        conflicts,
+        claims,
+        questions,
+        export,
+    ):
         app.include_router(module.router, responses=COMMON_ERRORS)
     app.include_router(sparql.router)
 
 
+def data_paths(environ: Mapping[str, str] | None = None) -> list[Path] | None:
+    """The files named by MMKB_DATA in `environ` (os.environ when None), or None for the shipped ones."""
+    text = (os.environ if environ is None else environ).get(DATA_ENV, "")
+    paths = [Path(part) for part in text.split(os.pathsep) if part.strip()]
+    return paths or None
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
-    sparql.shutdown_workers()
+    if app.state.kb is None:  # startup, before any request: loading here blocks nothing
+        app.state.kb, app.state.triples = _loaded(app.state.data_paths)
+    try:
+        yield
+    finally:
+        sparql.shutdown_workers()
 
 
-def _loaded(kb: KnowledgeBase | None) -> tuple[KnowledgeBase, int]:
-    """`kb`, or the shipped knowledge base opened and logged when None, with its number of triples.
+def _loaded(paths: list[Path] | None) -> tuple[KnowledgeBase, int]:
+    """The knowledge base of `paths` (the shipped files when None), opened and logged, with its number
+    of triples.
 
     Counting scans every triple (Oxigraph's len is not O(1)); the graph is read-only, so it is counted
     once here and /health reads the number."""
-    if kb is not None:
-        return kb, len(kb)
     started = time.perf_counter()
-    knowledge_base = KnowledgeBase.open()
+    knowledge_base = KnowledgeBase.open(paths)
     triples = len(knowledge_base)
     studies_count = len(knowledge_base.select("SELECT ?s WHERE { ?s a mm:Study }"))
     logger.info(
@@ -97,8 +130,9 @@ def middleware(settings: Settings) -> list[Middleware]:
 
 
 def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None) -> FastAPI:
-    """The FastAPI application serving `kb` (the shipped knowledge base when None) under `settings`
-    (defaults and MMKB_* environment variables when None)."""
+    """The FastAPI application serving `kb` under `settings` (defaults and MMKB_* environment variables
+    when None). Without `kb`, the files named in MMKB_DATA (the shipped ones when unset) are opened
+    when the app starts, so a factory call with no arguments loads nothing."""
     settings = settings if settings is not None else Settings.from_env()
     app = FastAPI(
         title="mmkb",
@@ -110,7 +144,9 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.kb, app.state.triples = _loaded(kb)
+    app.state.data_paths = data_paths() if kb is None else None
+    app.state.kb = kb
+    app.state.triples = len(kb) if kb is not None else 0
     register_error_handlers(app)
     include_routers(app)
     app.add_middleware(  # outermost; the key covers what the inner layers check
@@ -120,6 +156,3 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
         max_entry_bytes=settings.response_cache_entry_bytes,
     )
     return app
-
-
-app = create_app()

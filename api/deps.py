@@ -1,5 +1,5 @@
-"""Dependencies injected into the routes: the knowledge base built once by create_app and
-the id parameter type."""
+"""Dependencies injected into the routes: the app's knowledge base (given to create_app or opened once
+when the app starts) and the id parameter type."""
 
 from __future__ import annotations
 

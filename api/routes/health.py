@@ -13,5 +13,5 @@ router = APIRouter(tags=["health"])
 @router.get("/health", response_model=Health)
 async def health(request: Request) -> Health:
     # Answered on the event loop, never queued behind the thread pool that the synchronous routes share:
-    # it only reads the triple count create_app took at startup.
+    # it only reads the triple count the app took when it started.
     return Health(status="ok", version=kb.__version__, triples=request.app.state.triples)

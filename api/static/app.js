@@ -81,6 +81,16 @@ async function loadStudies() {
 
 /* Comparison and forest plot */
 
+// The selects' values and labels, read from the service (/options), the first value the default.
+async function loadOptions() {
+  const options = await getJSON("/options");
+  for (const [id, name] of [["by", "by"], ["threshold", "threshold"], ["ci", "ci"]]) {
+    $(id).replaceChildren(...options[name].map((c) => el("option", { value: c.value }, c.label)));
+  }
+  $("drug-class").replaceChildren(el("option", { value: "" }, "any"),
+    ...options.drug_class.map((name) => el("option", { value: name }, name)));
+}
+
 function comparisonParams() {
   const params = new URLSearchParams();
   params.set("by", $("by").value);
@@ -437,6 +447,18 @@ function termCell(term) {
   return el("td", {}, term.value);
 }
 
+// One term as SPARQL 1.1 Query Results CSV writes it: IRIs and literals by their text, blank nodes _:id.
+function csvField(term) {
+  if (!term) return "";
+  const text = term.type === "bnode" ? `_:${term.value}` : term.value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function resultsCsv(vars, bindings) {
+  const lines = [vars.join(","), ...bindings.map((b) => vars.map((v) => csvField(b[v])).join(","))];
+  return lines.join("\r\n") + "\r\n";
+}
+
 let csvUrl = null;
 
 async function runSparql() {
@@ -465,14 +487,12 @@ async function runSparql() {
       el("tbody", {}, bindings.map((b) => el("tr", {}, vars.map((v) => termCell(b[v])))))));
     target.dataset.rows = String(bindings.length);
     status.textContent = `${bindings.length} row${bindings.length === 1 ? "" : "s"}`;
-    const csvResponse = await postQuery(query, "text/csv");
-    if (csvResponse.ok) {
-      if (csvUrl) URL.revokeObjectURL(csvUrl);
-      csvUrl = URL.createObjectURL(await csvResponse.blob());
-      csv.href = csvUrl;
-      csv.download = `${$("sparql-query").dataset.question || "results"}.csv`;
-      csv.hidden = false;
-    }
+    // The CSV download is written from the same answer: the endpoint is asked once per query.
+    if (csvUrl) URL.revokeObjectURL(csvUrl);
+    csvUrl = URL.createObjectURL(new Blob([resultsCsv(vars, bindings)], { type: "text/csv" }));
+    csv.href = csvUrl;
+    csv.download = `${$("sparql-query").dataset.question || "results"}.csv`;
+    csv.hidden = false;
   } catch (error) {
     showError(target, error);
     status.textContent = "";
@@ -506,5 +526,5 @@ document.addEventListener("DOMContentLoaded", () => {
   loadStudies();
   loadConflicts();
   loadQuestions();
-  showComparison();
+  loadOptions().then(showComparison, (error) => showError($("comparison"), error));
 });

@@ -77,6 +77,17 @@ def test_page_compares_traces_lists_conflicts_and_runs_sparql(
         ec.presence_of_element_located((By.CSS_SELECTOR, "#studies-table tr[data-study='study-sirius']"))
     )
 
+    # The comparison's selects hold the service's option lists, in its order, its first value chosen.
+    options = httpx.get(live_server + "/options").json()
+    wait.until(lambda d: len(Select(d.find_element(By.ID, "ci")).options) == len(options["ci"]))
+    for select_id, name in (("by", "by"), ("threshold", "threshold"), ("ci", "ci")):
+        select = Select(browser.find_element(By.ID, select_id))
+        shown = [(o.get_attribute("value"), o.text) for o in select.options]
+        assert shown == [(c["value"], c["label"]) for c in options[name]]
+        assert select.first_selected_option.get_attribute("value") == options[name][0]["value"]
+    drug_classes = Select(browser.find_element(By.ID, "drug-class")).options
+    assert [o.get_attribute("value") for o in drug_classes] == ["", *options["drug_class"]]
+
     # The comparison, grouped by regimen.
     Select(browser.find_element(By.ID, "by")).select_by_value("regimen")
     wait.until(ec.element_to_be_clickable((By.ID, "show"))).click()
@@ -186,6 +197,14 @@ def test_page_compares_traces_lists_conflicts_and_runs_sparql(
         csv_link.get_attribute("href"),
     )
     assert csv_text.splitlines()[0].startswith("conflict,rule,message")
+    # The CSV is written from the one answer the page asked for, as the endpoint writes CSV.
+    query = browser.find_element(By.ID, "sparql-query").get_attribute("value")
+    served = httpx.post(live_server + "/sparql", data={"query": query}, headers={"Accept": "text/csv"})
+    assert csv_text == served.text
+    asked = browser.execute_script(
+        "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/sparql')).length"
+    )
+    assert asked == 1
 
     # No script errors, and a screenshot of the page.
     assert browser.get_log("browser") == []

@@ -364,8 +364,8 @@ def test_openapi_docs(client: TestClient) -> None:
 
 
 def test_startup_logs_triples_studies_and_time(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="uvicorn.error.mmkb"):
-        create_app()
+    with caplog.at_level(logging.INFO, logger="uvicorn.error.mmkb"), TestClient(create_app()):
+        pass  # the knowledge base is opened when the app starts, not when it is built
     message = next(r.getMessage() for r in caplog.records if r.name == "uvicorn.error.mmkb")
     assert "triples" in message and "8 studies" in message
 
