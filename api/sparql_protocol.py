@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from api.negotiation import negotiate
 from api.sparql_results import GRAPH_FORMATS, SOLUTION_TYPES
 
 FORM = "application/x-www-form-urlencoded"
@@ -91,30 +92,6 @@ async def read_body(chunks: AsyncIterator[bytes], declared_length: str | None, l
     return b"".join(parts)
 
 
-def negotiate(accept: str | None, offered: list[str] | tuple[str, ...]) -> str | None:
-    """The offered media type the Accept header likes best (ties go to the earlier offer), or None."""
-    ranges: list[tuple[str, float]] = []
-    for part in (accept or "*/*").split(","):
-        fields = [f.strip() for f in part.split(";")]
-        if not fields[0]:
-            continue
-        q = 1.0
-        for field in fields[1:]:
-            key, _, value = field.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        ranges.append((fields[0].lower(), q))
-    best, best_q = None, 0.0
-    for media_type in offered:
-        q = _quality(media_type, ranges)
-        if q > best_q:
-            best, best_q = media_type, q
-    return best
-
-
 def answer_types(accept: str | None) -> tuple[str | None, str | None]:
     """The media types for solutions and for graphs; 406 when the client accepts neither."""
     solutions, graphs = negotiate(accept, SOLUTION_TYPES), negotiate(accept, list(GRAPH_FORMATS))
@@ -122,19 +99,6 @@ def answer_types(accept: str | None) -> tuple[str | None, str | None]:
         offered = ", ".join([*SOLUTION_TYPES, *GRAPH_FORMATS])
         raise Refused(406, f"no acceptable format; this endpoint answers in {offered}")
     return solutions, graphs
-
-
-def _quality(media_type: str, ranges: list[tuple[str, float]]) -> float:
-    """q of the most specific range matching `media_type` (0 when none does)."""
-    main = media_type.split("/")[0]
-    found: tuple[int, float] = (-1, 0.0)
-    for pattern, q in ranges:
-        specificity = (
-            2 if pattern == media_type else 1 if pattern == f"{main}/*" else 0 if pattern == "*/*" else -1
-        )
-        if specificity > found[0]:
-            found = (specificity, q)
-    return found[1]
 
 
 def _request(queries: list[str], params: list[tuple[str, str]], max_query_bytes: int) -> QueryRequest:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import KBDep
 from api.errors import error_responses, not_found
-from api.routes.compare import negotiate
+from api.negotiation import choose_format
 from kb.analysis.network import citation_network, regimen_network, to_graphml, to_node_link
 from kb.render.network_svg import to_svg
 
@@ -33,7 +33,7 @@ def network(
 ) -> Response:
     if kind not in KINDS:
         raise not_found("network kind", kind, KINDS)
-    fmt = negotiate(request, format, MEDIA_TYPES, "json")
+    fmt = choose_format(request, format, MEDIA_TYPES, "json")
     graph = regimen_network(kb) if kind == "regimens" else citation_network(kb)
     body: str | bytes
     if fmt == "graphml":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import KBDep
-from api.routes.compare import SelectionDep
+from api.selection import SelectionDep
 from kb.analysis.response_rate import hazard_ratio_rows
 from kb.render.forest_plot import forest_svg
 

@@ -14,6 +14,7 @@ from rdflib.namespace import RDF
 from starlette.concurrency import run_in_threadpool
 
 from api import sparql_protocol as protocol
+from api.negotiation import negotiate
 from api.settings import Settings
 from api.sparql_engine import Job
 from api.sparql_openapi import GET_DOC, POST_DOC
@@ -116,7 +117,7 @@ async def _pool(request: Request, settings: Settings) -> WorkerPool:
 
 
 def _describe(request: Request) -> Response:
-    media_type = protocol.negotiate(request.headers.get("accept"), ["text/turtle", "text/html"])
+    media_type = negotiate(request.headers.get("accept"), ["text/turtle", "text/html"])
     if media_type is None:
         raise Refused(406, "the service description is available as text/turtle or text/html")
     endpoint = str(request.url.replace(query=""))
