@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from api.errors import not_found
-from api.routes.page import MEDIA_TYPES, STATIC_DIR
+from api.static import MEDIA_TYPES, STATIC_DIR
 
 router = APIRouter(tags=["docs"])
 

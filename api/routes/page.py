@@ -3,7 +3,6 @@ each named question as `/questions/<name>.rq` for the page's SPARQL box."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -11,17 +10,13 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, PlainTextResponse
 
 from api.errors import error_responses, not_found
-from api.routes.questions import NAMES as QUESTION_NAMES
-from kb.analysis.questions import question
+from api.static import MEDIA_TYPES, STATIC_DIR
+from kb.analysis.questions import question, question_names
 
 router = APIRouter(tags=["page"])
 
-STATIC_DIR = Path(__file__).parent.parent / "static"
-MEDIA_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-}
+QUESTION_NAMES = question_names()
+
 STATIC_FILES = sorted(p.name for p in STATIC_DIR.iterdir() if p.suffix in MEDIA_TYPES)
 
 

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Path
 from api.deps import KBDep
 from api.errors import error_responses, not_found
 from api.schemas import QuestionAnswer, QuestionSummary
-from kb.analysis.questions import question, questions
+from kb.analysis.questions import question, question_names, questions
 
 router = APIRouter(tags=["questions"])
 
-NAMES = [q.name for q in questions()]
+NAMES = question_names()
 
 
 @router.get("/questions", response_model=list[QuestionSummary])

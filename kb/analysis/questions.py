@@ -70,10 +70,15 @@ def questions(directory: Path = QUESTIONS_DIR) -> list[Question]:
     return sorted((parse_question(path) for path in directory.glob("*.rq")), key=lambda q: q.name)
 
 
+def question_names(directory: Path = QUESTIONS_DIR) -> list[str]:
+    """The names of the named questions, sorted."""
+    return sorted(p.stem for p in directory.glob("*.rq"))
+
+
 def question(name: str, directory: Path = QUESTIONS_DIR) -> Question:
     """The question called `name`; KeyError listing the valid names otherwise."""
     path = directory / f"{name}.rq"
     if not path.is_file():
-        valid = ", ".join(sorted(p.stem for p in directory.glob("*.rq")))
+        valid = ", ".join(question_names(directory))
         raise KeyError(f"no question named {name!r}; valid names: {valid}")
     return parse_question(path)
