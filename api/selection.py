@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
-from api.errors import invalid_option
 from kb.analysis.response_rate import Filters, response_rates
 from kb.analysis.response_table import CI_METHODS, GROUPINGS, PATIENT_ATTRIBUTES, THRESHOLDS, ComparisonTable
 from kb.knowledge_base import KnowledgeBase
@@ -83,13 +82,7 @@ def selection(
     ] = None,
     min_n: Annotated[int, Query(ge=0)] = 0,
 ) -> Selection:
-    for option, given, valid in (
-        ("by", by, GROUPINGS + PATIENT_ATTRIBUTES),
-        ("threshold", threshold, THRESHOLDS),
-        ("ci", ci, CI_METHODS),
-    ):
-        if given not in valid:
-            raise invalid_option(option, given, valid)
+    # by, threshold and ci are checked by the library (kb.analysis.options.check), answered 422.
     wanted = frozenset(d.strip() for d in refractory.split(",") if d.strip()) if refractory else frozenset()
     filters = Filters(drug=drug, drug_class=drug_class, refractory=wanted, design=design, min_n=min_n)
     return Selection(by, threshold, ci, pool, allow_retrospective, filters)

@@ -16,11 +16,10 @@ from kb.analysis.count_drafts import (
     claim_drafts,
     ipd_drafts,
 )
+from kb.analysis.options import check
 from kb.analysis.response_table import (
-    CI_METHODS,
     GROUPINGS,
     PATIENT_ATTRIBUTES,
-    THRESHOLDS,
     ComparisonTable,
     HazardRatioRow,
     NotPooled,
@@ -110,9 +109,9 @@ def response_rates(
     allow_retrospective: bool = False,
 ) -> ComparisonTable:
     """The response-rate comparison: one row per cohort, grouped by `by`, at `threshold` or better."""
-    _check("by", by, GROUPINGS + PATIENT_ATTRIBUTES)
-    _check("threshold", threshold, THRESHOLDS)
-    _check("ci", ci_method, CI_METHODS)
+    check("by", by)
+    check("threshold", threshold)
+    check("ci", ci_method)
     ctx = Context(kb)
     wanted = resolve(ctx, filters or Filters())
     t_iri = MM[threshold]
@@ -229,11 +228,6 @@ def _pooling(ctx: Context, rows: Sequence[Row], allow_retrospective: bool) -> li
             )
         )
     return out
-
-
-def _check(option: str, value: str, valid: Sequence[str]) -> None:
-    if value not in valid:
-        raise OptionError(f"invalid {option} {value!r}; valid: {', '.join(valid)}")
 
 
 def hazard_ratio_rows(kb: KnowledgeBase, table: ComparisonTable) -> list[HazardRatioRow]:
