@@ -9,15 +9,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ApiError, error_response
 from api.http.headers import SECURITY_HEADERS
+from api.sparql_protocol import FORM, SPARQL_QUERY, SPARQL_UPDATE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The media types any route of this service reads from a request body (the SPARQL protocol's POST forms;
 # an update is read only to be refused with a clear message).
-BODY_MEDIA_TYPES = (
-    "application/x-www-form-urlencoded",
-    "application/sparql-query",
-    "application/sparql-update",
-)
+BODY_MEDIA_TYPES = (FORM, SPARQL_QUERY, SPARQL_UPDATE)
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 

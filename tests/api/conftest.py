@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from api.app import create_app
 from api.http.server import server_config
+from api.routes.sparql import router as sparql_router
 from api.routes.sparql import shutdown_workers
 from api.settings import Settings
 from kb.knowledge_base import KnowledgeBase
@@ -86,3 +88,51 @@ def live_server(serve: Serve) -> Iterator[str]:
 def free_tcp_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on."""
     return free_port()
+
+
+def sparql_app(kb: KnowledgeBase, settings: Settings) -> FastAPI:
+    """An app with only the SPARQL router (and /ping, a route that never touches SPARQL)."""
+    app = FastAPI()
+    app.state.kb = kb
+    app.state.settings = settings
+    app.include_router(sparql_router)
+
+    @app.get("/ping")
+    def ping() -> str:
+        return "pong"
+
+    return app
+
+
+class CountingListener:
+    """A TCP listener on 127.0.0.1 that accepts and counts every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.1)
+        self.port = int(self.sock.getsockname()[1])
+        self.accepted = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.accepted += 1
+            conn.close()
+
+    def count(self) -> int:
+        """Connections so far, after a pause that lets a pending one be accepted."""
+        time.sleep(0.15)
+        return self.accepted
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()

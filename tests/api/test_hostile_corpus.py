@@ -3,62 +3,24 @@ data stays as it was, and no request makes the service open a connection."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
-import uvicorn
 
-from api.app import create_app
-from api.settings import Settings
-from kb.knowledge_base import KnowledgeBase
+from tests.api.conftest import CountingListener, Serve
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-SETTINGS = Settings(
-    sparql_deadline_seconds=1.0,
-    sparql_max_rows=2000,
-    sparql_max_result_bytes=1024 * 1024,
-    sparql_max_query_bytes=100 * 1024,
-    max_body_bytes=512 * 1024,
-    client_timeout_seconds=5.0,
-)
-
-
-class Listener:
-    """A socket on 127.0.0.1 that counts the connections made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.port = int(self.sock.getsockname()[1])
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/sparql"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
+LIMITS = {
+    "sparql_deadline_seconds": 1.0,
+    "sparql_max_rows": 2000,
+    "sparql_max_result_bytes": 1024 * 1024,
+    "sparql_max_query_bytes": 100 * 1024,
+    "max_body_bytes": 512 * 1024,
+    "client_timeout_seconds": 5.0,
+}
 
 
 @dataclass(frozen=True)
@@ -332,37 +294,28 @@ CORPUS = cases()
 
 
 @pytest.fixture(scope="module")
-def listener() -> Iterator[Listener]:
-    listening = Listener()
+def listener() -> Iterator[CountingListener]:
+    listening = CountingListener()
     yield listening
     listening.close()
 
 
 @pytest.fixture(scope="module")
-def service(kb: KnowledgeBase) -> Iterator[str]:
+def service(serve: Serve) -> Iterator[str]:
     """The service on a free 127.0.0.1 port with short limits; yields its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    app = create_app(kb, settings=SETTINGS)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the service did not start"
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(**LIMITS) as settings:
+        yield f"http://127.0.0.1:{settings.port}"
 
 
-def _fill(text: str, listener: Listener) -> str:
-    return text.replace("{target}", listener.url).replace("{url}", listener.url)
+def _url(listener: CountingListener) -> str:
+    return f"http://127.0.0.1:{listener.port}/sparql"
 
 
-def _send(client: httpx.Client, base: str, case: Case, listener: Listener) -> httpx.Response:
+def _fill(text: str, listener: CountingListener) -> str:
+    return text.replace("{target}", _url(listener)).replace("{url}", _url(listener))
+
+
+def _send(client: httpx.Client, base: str, case: Case, listener: CountingListener) -> httpx.Response:
     params = [(k, _fill(v, listener)) for k, v in case.params]
     if case.query is not None:
         params.append(("query", _fill(case.query, listener)))
@@ -386,10 +339,10 @@ def test_corpus_is_large_and_names_are_unique() -> None:
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=lambda case: case.name)
-def test_hostile_request(case: Case, service: str, listener: Listener) -> None:
+def test_hostile_request(case: Case, service: str, listener: CountingListener) -> None:
     with httpx.Client(timeout=30) as client:
         before = _triples(client, service)
-        connections = listener.connections
+        connections = listener.accepted
         response = _send(client, service, case, listener)
         assert response.status_code in case.expected, (response.status_code, response.text[:300])
         assert "Traceback" not in response.text
@@ -401,4 +354,4 @@ def test_hostile_request(case: Case, service: str, listener: Listener) -> None:
         assert health.status_code == 200
         assert time.monotonic() - started < 1.0
         assert _triples(client, service) == before
-        assert listener.connections == connections, "the service opened a connection"
+        assert listener.accepted == connections, "the service opened a connection"

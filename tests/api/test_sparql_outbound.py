@@ -6,53 +6,17 @@ import json
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.routes.sparql import router, shutdown_workers
+from api.routes.sparql import shutdown_workers
 from api.settings import Settings
 from kb.knowledge_base import KnowledgeBase
-
-
-class CountingListener:
-    """A TCP listener on 127.0.0.1 that accepts and counts every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.1)
-        self.port = int(self.sock.getsockname()[1])
-        self.accepted = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            self.accepted += 1
-            conn.close()
-
-    def count(self) -> int:
-        """Connections so far, after a pause that lets a pending one be accepted."""
-        time.sleep(0.15)
-        return self.accepted
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
+from tests.api.conftest import CountingListener, sparql_app
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +28,7 @@ def listener() -> Iterator[CountingListener]:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    app = FastAPI()
-    app.state.kb = KnowledgeBase.open()
-    app.state.settings = Settings(sparql_deadline_seconds=5.0)
-    app.include_router(router)
+    app = sparql_app(KnowledgeBase.open(), Settings(sparql_deadline_seconds=5.0))
     with TestClient(app) as client:
         yield client
     shutdown_workers()

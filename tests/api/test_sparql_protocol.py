@@ -15,9 +15,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from rdflib import Graph
 
-from api.routes.sparql import router, shutdown_workers
+from api.routes.sparql import shutdown_workers
 from api.settings import Settings
 from kb.knowledge_base import KnowledgeBase
+from tests.api.conftest import sparql_app
 
 STUDIES = "SELECT ?s WHERE { ?s a mm:Study } ORDER BY ?s"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -34,16 +35,7 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="module")
 def app(kb: KnowledgeBase) -> FastAPI:
-    app = FastAPI()
-    app.state.kb = kb
-    app.state.settings = SETTINGS
-    app.include_router(router)
-
-    @app.get("/ping")
-    def ping() -> str:
-        return "pong"
-
-    return app
+    return sparql_app(kb, SETTINGS)
 
 
 @pytest.fixture(scope="module")

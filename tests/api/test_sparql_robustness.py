@@ -16,12 +16,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.routes.sparql import router, shutdown_workers
+from api.routes.sparql import shutdown_workers
 from api.settings import Settings
 from api.sparql_engine import Job
 from api.sparql_pool import Closed, Full, PoolLimits, WorkerPool, started_pool
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import PREFIXES
+from tests.api.conftest import sparql_app
 
 STUDIES = "SELECT ?s WHERE { ?s a mm:Study }"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -29,16 +30,7 @@ SETTINGS = Settings(sparql_deadline_seconds=3.0, sparql_max_query_bytes=100 * 10
 
 
 def _app(settings: Settings) -> FastAPI:
-    app = FastAPI()
-    app.state.kb = KnowledgeBase.open()
-    app.state.settings = settings
-    app.include_router(router)
-
-    @app.get("/ping")
-    def ping() -> str:
-        return "pong"
-
-    return app
+    return sparql_app(KnowledgeBase.open(), settings)
 
 
 @pytest.fixture(scope="module")
