@@ -136,3 +136,11 @@ class CountingListener:
         self._stop.set()
         self._thread.join(timeout=2)
         self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[CountingListener]:
+    """A CountingListener for the module's tests."""
+    listening = CountingListener()
+    yield listening
+    listening.close()

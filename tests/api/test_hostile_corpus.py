@@ -294,13 +294,6 @@ CORPUS = cases()
 
 
 @pytest.fixture(scope="module")
-def listener() -> Iterator[CountingListener]:
-    listening = CountingListener()
-    yield listening
-    listening.close()
-
-
-@pytest.fixture(scope="module")
 def service(serve: Serve) -> Iterator[str]:
     """The service on a free 127.0.0.1 port with short limits; yields its base URL."""
     with serve(**LIMITS) as settings:

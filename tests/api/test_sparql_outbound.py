@@ -20,13 +20,6 @@ from tests.api.conftest import CountingListener, sparql_app
 
 
 @pytest.fixture(scope="module")
-def listener() -> Iterator[CountingListener]:
-    listening = CountingListener()
-    yield listening
-    listening.close()
-
-
-@pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
     app = sparql_app(KnowledgeBase.open(), Settings(sparql_deadline_seconds=5.0))
     with TestClient(app) as client:
