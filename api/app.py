@@ -85,10 +85,8 @@ def data_paths(environ: Mapping[str, str] | None = None) -> list[Path] | None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.kb is None:  # startup, before any request: loading here blocks nothing
         app.state.kb, app.state.triples = _loaded(app.state.data_paths)
-    try:
+    async with sparql.lifespan(app):  # this app's SPARQL workers, ended when it stops
         yield
-    finally:
-        sparql.shutdown_workers()
 
 
 def _loaded(paths: list[Path] | None) -> tuple[KnowledgeBase, int]:

@@ -60,19 +60,24 @@ class PoolLimits:
     recycle_mb: int
 
 
-class _Spawner:
-    """Starts processes from one long-lived thread: PR_SET_PDEATHSIG fires when the *thread* that
-    started a worker exits, so short-lived threads must not start them."""
+_SpawnRequest = tuple[list[str], int, Future[subprocess.Popen[bytes]]]
+
+
+class Spawner:
+    """Starts worker processes from one long-lived thread: PR_SET_PDEATHSIG fires when the *thread*
+    that started a worker exits, so short-lived threads must not start them, and ending this thread
+    (close) ends every worker it started."""
 
     def __init__(self) -> None:
-        self._requests: queue.SimpleQueue[tuple[list[str], int, Future[subprocess.Popen[bytes]]]] = (
-            queue.SimpleQueue()
-        )
-        threading.Thread(target=self._loop, name="sparql-spawner", daemon=True).start()
+        self._requests: queue.SimpleQueue[_SpawnRequest | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="sparql-spawner", daemon=True)
+        self._thread.start()
 
     def _loop(self) -> None:
-        while True:
-            args, fd, future = self._requests.get()
+        while (request := self._requests.get()) is not None:
+            args, fd, future = request
             try:
                 env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
                 future.set_result(subprocess.Popen(args, pass_fds=[fd], env=env))
@@ -80,31 +85,32 @@ class _Spawner:
                 future.set_exception(exc)
 
     def popen(self, args: list[str], fd: int) -> subprocess.Popen[bytes]:
+        """`args` started with `fd` inherited; Closed once the spawner is closed."""
         future: Future[subprocess.Popen[bytes]] = Future()
-        self._requests.put((args, fd, future))
+        with self._lock:  # every request queued before close's sentinel is still served
+            if self._closed:
+                raise Closed("the service is shutting down")
+            self._requests.put((args, fd, future))
         return future.result()
 
-
-_SPAWNER: _Spawner | None = None
-_SPAWNER_LOCK = threading.Lock()
-
-
-def _spawner() -> _Spawner:
-    global _SPAWNER
-    with _SPAWNER_LOCK:
-        if _SPAWNER is None:
-            _SPAWNER = _Spawner()
-        return _SPAWNER
+    def close(self) -> None:
+        """Serve the requests already made, then end the thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._requests.put(None)
+        self._thread.join(timeout=_STARTUP_SECONDS)
 
 
 class _Worker:
     """The server's handle on one worker process and its pipe."""
 
-    def __init__(self, nquads: bytes, prefixes: bytes, memory_mb: int) -> None:
+    def __init__(self, nquads: bytes, prefixes: bytes, memory_mb: int, spawner: Spawner) -> None:
         ours, theirs = socket.socketpair()
         with theirs:
             args = [sys.executable, "-m", "api.sparql_worker", str(theirs.fileno()), str(os.getpid())]
-            self.process = _spawner().popen([*args, str(memory_mb)], theirs.fileno())
+            self.process = spawner.popen([*args, str(memory_mb)], theirs.fileno())
         self.conn = Connection(ours.detach())
         self._data = (prefixes, nquads)
 
@@ -151,12 +157,14 @@ class WorkerPool:
     """Worker processes, each holding its own copy of the store, behind a bounded admission.
 
     At most `workers + queue` requests are admitted; each runs on a thread of the pool's own
-    executor, so waiting for SPARQL never holds the threads other routes use.
+    executor, so waiting for SPARQL never holds the threads other routes use. `spawner` starts the
+    processes.
     """
 
-    def __init__(self, nquads: bytes, prefixes: bytes, limits: PoolLimits) -> None:
+    def __init__(self, nquads: bytes, prefixes: bytes, limits: PoolLimits, spawner: Spawner) -> None:
         self.limits = limits
         self._data = (nquads, prefixes)
+        self._spawner = spawner
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
@@ -233,13 +241,21 @@ class WorkerPool:
                 if self._closed:
                     return
             try:
-                worker = _Worker(*self._data, self.limits.memory_mb)
+                worker = _Worker(*self._data, self.limits.memory_mb, self._spawner)
+            except Closed:
+                return
             except OSError:
                 logger.exception("could not start a SPARQL worker")
                 time.sleep(attempt + 1)
                 continue
             with self._cond:
-                self._all.add(worker)
+                closed = self._closed
+                if not closed:
+                    self._all.add(worker)
+            if closed:  # started while the pool closed: close() did not see it
+                worker.kill()
+                worker.conn.close()
+                return
             try:
                 worker.start()
             except WorkerDied:
@@ -280,39 +296,78 @@ class WorkerPool:
         self._executor.shutdown(wait=False)
 
 
-_POOLS: dict[int, tuple[weakref.ref[Any], WorkerPool]] = {}
-_POOLS_LOCK = threading.Lock()
+class WorkerPools:
+    """The SPARQL workers of one application: a pool per knowledge base, the thread that spawns their
+    processes and the thread that starts a pool (it dumps the store, which must not block the event
+    loop). Nothing runs until the first pool is asked for; close() ends it all."""
 
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pools: dict[int, tuple[weakref.ref[Any], WorkerPool]] = {}
+        self._spawner: Spawner | None = None
+        self._starter = ThreadPoolExecutor(1, thread_name_prefix="sparql-pool-start")
+        self._closed = False
 
-def started_pool(owner: object) -> WorkerPool | None:
-    """The pool already serving `owner`, if any (cheap: safe to call on the event loop)."""
-    with _POOLS_LOCK:
-        entry = _POOLS.get(id(owner))
-        if entry is not None and entry[0]() is owner and entry[1].started:
-            return entry[1]
-        return None
+    def started(self, owner: object) -> WorkerPool | None:
+        """The pool already serving `owner`, if any (cheap: safe to call on the event loop)."""
+        with self._lock:
+            entry = self._pools.get(id(owner))
+            if entry is not None and entry[0]() is owner and entry[1].started:
+                return entry[1]
+            return None
 
+    async def start(
+        self, owner: object, dump: Callable[[], bytes], prefixes: bytes, limits: PoolLimits
+    ) -> WorkerPool:
+        """`pool_for` run on the starter thread."""
+        with self._lock:
+            if self._closed:
+                raise Closed("the service is shutting down")
+            future = self._starter.submit(self.pool_for, owner, dump, prefixes, limits)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # the request itself is cancelled
+                raise
+            raise Closed("the service is shutting down") from None  # close() cancelled the start
 
-def pool_for(owner: object, dump: Callable[[], bytes], prefixes: bytes, limits: PoolLimits) -> WorkerPool:
-    """The pool serving `owner`'s store, started on first use and returned once a worker is ready;
-    `dump()` gives the store as N-Quads."""
-    with _POOLS_LOCK:
-        entry = _POOLS.get(id(owner))
-        pool = entry[1] if entry is not None and entry[0]() is owner else None
-        if pool is None and entry is not None:  # a dead owner whose id was reused
-            entry[1].close()
-        if pool is None:
-            pool = WorkerPool(dump(), prefixes, limits)
-            _POOLS[id(owner)] = (weakref.ref(owner), pool)
-    if not pool.started:  # the first queries wait for the start, not against their deadline
-        pool.started = pool.wait_ready()
-    return pool
+    def pool_for(
+        self, owner: object, dump: Callable[[], bytes], prefixes: bytes, limits: PoolLimits
+    ) -> WorkerPool:
+        """The pool serving `owner`'s store, started on first use and returned once a worker is ready;
+        `dump()` gives the store as N-Quads. Closed once these pools are closed."""
+        with self._lock:
+            if self._closed:
+                raise Closed("the service is shutting down")
+            entry = self._pools.get(id(owner))
+            pool = entry[1] if entry is not None and entry[0]() is owner else None
+            if pool is None and entry is not None:  # a dead owner whose id was reused
+                entry[1].close()
+            if pool is None:
+                if self._spawner is None:
+                    self._spawner = Spawner()
+                pool = WorkerPool(dump(), prefixes, limits, self._spawner)
+                self._pools[id(owner)] = (weakref.ref(owner), pool)
+        if not pool.started:  # the first queries wait for the start, not against their deadline
+            pool.started = pool.wait_ready()
+        return pool
 
+    def pids(self) -> list[int]:
+        """Process ids of every live worker of every pool."""
+        with self._lock:
+            pools = [pool for _, pool in self._pools.values()]
+        return sorted(pid for pool in pools for pid in pool.pids())
 
-def shutdown_workers() -> None:
-    """Stop every worker process of every pool."""
-    with _POOLS_LOCK:
-        pools = [pool for _, pool in _POOLS.values()]
-        _POOLS.clear()
-    for pool in pools:
-        pool.close()
+    def close(self) -> None:
+        """Kill every worker of every pool, then end the starter and spawner threads (idempotent)."""
+        with self._lock:
+            self._closed = True
+            pools = [pool for _, pool in self._pools.values()]
+            self._pools.clear()
+            spawner, self._spawner = self._spawner, None
+        for pool in pools:
+            pool.close()
+        self._starter.shutdown(wait=True, cancel_futures=True)
+        if spawner is not None:
+            spawner.close()

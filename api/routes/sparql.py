@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 from starlette.concurrency import run_in_threadpool
@@ -18,8 +18,7 @@ from api.negotiation import negotiate
 from api.settings import Settings
 from api.sparql_engine import Job
 from api.sparql_openapi import GET_DOC, POST_DOC
-from api.sparql_pool import PoolLimits, Unavailable, WorkerPool, pool_for, started_pool
-from api.sparql_pool import shutdown_workers as shutdown_workers
+from api.sparql_pool import PoolLimits, Unavailable, WorkerPool, WorkerPools
 from api.sparql_protocol import Refused
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import PREFIXES
@@ -38,8 +37,26 @@ FORMAT_IRIS = {
     "application/ld+json": FORMATS["JSON-LD"],
     "application/rdf+xml": FORMATS.RDF_XML,
 }
-# Starting a pool dumps the store: done off the event loop, on a thread no other route uses.
-_STARTER = ThreadPoolExecutor(1, thread_name_prefix="sparql-pool-start")
+
+
+def workers(app: FastAPI) -> WorkerPools:
+    """The app's SPARQL workers: made when its lifespan starts (`lifespan`), or on first use by an app
+    served without it."""
+    pools: WorkerPools | None = getattr(app.state, "sparql", None)
+    if pools is None:  # checked and set on the event loop, with no await between
+        pools = app.state.sparql = WorkerPools()
+    return pools
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The part of the lifespan of an app serving this router: each run of the app has its own workers,
+    all ended when it stops (a stopped app answers 503)."""
+    pools = app.state.sparql = WorkerPools()
+    try:
+        yield
+    finally:
+        pools.close()
 
 
 def _settings(request: Request) -> Settings:
@@ -98,7 +115,8 @@ async def _answer(request: Request, settings: Settings, query: protocol.QueryReq
 
 async def _pool(request: Request, settings: Settings) -> WorkerPool:
     kb: KnowledgeBase = request.app.state.kb
-    pool = started_pool(kb)
+    pools = workers(request.app)
+    pool = pools.started(kb)
     if pool is not None:
         return pool
     limits = PoolLimits(
@@ -112,8 +130,7 @@ async def _pool(request: Request, settings: Settings) -> WorkerPool:
     def dump() -> bytes:
         return kb.store.oxigraph.dump(format=ox.RdfFormat.N_QUADS) or b""
 
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_STARTER, pool_for, kb, dump, prefixes, limits)
+    return await pools.start(kb, dump, prefixes, limits)
 
 
 def _describe(request: Request) -> Response:

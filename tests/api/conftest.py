@@ -16,8 +16,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.http.server import server_config
-from api.routes.sparql import router as sparql_router
-from api.routes.sparql import shutdown_workers
+from api.routes import sparql
 from api.settings import Settings
 from kb.knowledge_base import KnowledgeBase
 
@@ -81,7 +80,6 @@ def live_server(serve: Serve) -> Iterator[str]:
     """The service with its default settings; yields its base URL."""
     with serve() as settings:
         yield f"http://127.0.0.1:{settings.port}"
-    shutdown_workers()
 
 
 @pytest.fixture
@@ -91,11 +89,11 @@ def free_tcp_port() -> int:
 
 
 def sparql_app(kb: KnowledgeBase, settings: Settings) -> FastAPI:
-    """An app with only the SPARQL router (and /ping, a route that never touches SPARQL)."""
-    app = FastAPI()
+    """An app with only the SPARQL router and its lifespan (and /ping, a route that never touches SPARQL)."""
+    app = FastAPI(lifespan=sparql.lifespan)
     app.state.kb = kb
     app.state.settings = settings
-    app.include_router(sparql_router)
+    app.include_router(sparql.router)
 
     @app.get("/ping")
     def ping() -> str:

@@ -13,7 +13,6 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.routes.sparql import shutdown_workers
 from api.settings import Settings
 from kb.knowledge_base import KnowledgeBase
 from tests.api.conftest import CountingListener, sparql_app
@@ -24,7 +23,6 @@ def client() -> Iterator[TestClient]:
     app = sparql_app(KnowledgeBase.open(), Settings(sparql_deadline_seconds=5.0))
     with TestClient(app) as client:
         yield client
-    shutdown_workers()
 
 
 def test_the_listener_counts_a_real_connection(listener: CountingListener) -> None:
@@ -109,11 +107,9 @@ def test_a_remote_graph_name_is_an_empty_graph_never_fetched(
 
 def test_the_workers_run_under_the_seccomp_filter(client: TestClient) -> None:
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
-    from api.sparql_pool import started_pool
-
-    pool = started_pool(client.app.state.kb)  # type: ignore[attr-defined]
-    assert pool is not None and pool.pids()
-    for pid in pool.pids():
+    pids = client.app.state.sparql.pids()  # type: ignore[attr-defined]
+    assert pids
+    for pid in pids:
         lines = Path(f"/proc/{pid}/status").read_text().splitlines()
         status = dict(line.split(":\t", 1) for line in lines if ":\t" in line)
         assert status["Seccomp"].strip() == "2" and status["NoNewPrivs"].strip() == "1"

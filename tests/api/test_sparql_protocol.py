@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from rdflib import Graph
 
-from api.routes.sparql import shutdown_workers
 from api.settings import Settings
 from kb.knowledge_base import KnowledgeBase
 from tests.api.conftest import sparql_app
@@ -42,7 +41,6 @@ def app(kb: KnowledgeBase) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as client:  # one event loop for all requests, as in a server
         yield client
-    shutdown_workers()
 
 
 def select(client: TestClient, query: str, **headers: str) -> list[dict[str, str]]:

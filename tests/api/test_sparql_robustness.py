@@ -10,16 +10,16 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pyoxigraph as ox
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.routes.sparql import shutdown_workers
 from api.settings import Settings
 from api.sparql_engine import Job
-from api.sparql_pool import Closed, Full, PoolLimits, WorkerPool, started_pool
+from api.sparql_pool import Closed, Full, PoolLimits, WorkerPool, WorkerPools
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import PREFIXES
 from tests.api.conftest import sparql_app
@@ -42,7 +42,6 @@ def app() -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
-    shutdown_workers()
 
 
 def rows(client: TestClient, query: str) -> int:
@@ -52,9 +51,9 @@ def rows(client: TestClient, query: str) -> int:
 
 
 def pids(app: FastAPI) -> list[int]:
-    pool = started_pool(app.state.kb)
-    assert pool is not None
-    return pool.pids()
+    started: list[int] = app.state.sparql.pids()
+    assert started
+    return started
 
 
 def test_a_select_with_95_triple_patterns_works(client: TestClient) -> None:
@@ -151,24 +150,32 @@ def test_a_340_kb_filter_is_parsed_under_the_deadline_in_the_worker(app: FastAPI
 def test_an_allocation_past_the_memory_limit_is_503_and_the_worker_replaced() -> None:
     app = _app(dataclasses.replace(SETTINGS, sparql_worker_memory_mb=400, sparql_deadline_seconds=20))
     greedy = "SELECT ?o ?c WHERE { ?a ?b ?c . ?s ?p ?o } ORDER BY ?o ?c LIMIT 1"  # sorts 54 M rows
-    try:
-        with TestClient(app) as client:
-            rows(client, STUDIES)
-            before = pids(app)
-            response = client.get("/sparql", params={"query": greedy})
-            assert response.status_code == 503, response.text
-            assert rows(client, STUDIES) > 0
-            assert pids(app) != before
-    finally:
-        shutdown_workers()
+    with TestClient(app) as client:
+        rows(client, STUDIES)
+        before = pids(app)
+        response = client.get("/sparql", params={"query": greedy})
+        assert response.status_code == 503, response.text
+        assert rows(client, STUDIES) > 0
+        assert pids(app) != before
 
 
-def _pool(workers: int, queue: int, recycle_mb: int = 1024) -> WorkerPool:
+@contextmanager
+def _pool(workers: int, queue: int, recycle_mb: int = 1024) -> Iterator[WorkerPool]:
+    """A started pool of the shipped data, its workers ended afterwards."""
     kb = KnowledgeBase.open()
-    nquads = kb.store.oxigraph.dump(format=ox.RdfFormat.N_QUADS) or b""
-    pool = WorkerPool(nquads, json.dumps(PREFIXES).encode(), PoolLimits(workers, queue, 1024, recycle_mb))
-    assert pool.wait_ready()
-    return pool
+    pools = WorkerPools()
+
+    def dump() -> bytes:
+        return kb.store.oxigraph.dump(format=ox.RdfFormat.N_QUADS) or b""
+
+    try:
+        pool = pools.pool_for(
+            kb, dump, json.dumps(PREFIXES).encode(), PoolLimits(workers, queue, 1024, recycle_mb)
+        )
+        assert pool.started
+        yield pool
+    finally:
+        pools.close()
 
 
 def _job(query: str) -> Job:
@@ -176,28 +183,21 @@ def _job(query: str) -> Job:
 
 
 def test_a_worker_grown_past_the_threshold_is_replaced_after_its_job() -> None:
-    pool = _pool(1, 0, recycle_mb=1)  # every worker is past 1 MiB
-    try:
+    with _pool(1, 0, recycle_mb=1) as pool:  # every worker is past 1 MiB
         first = pool.pids()
         assert pool.run_blocking(_job(STUDIES), 10).status == 200
         assert pool.wait_ready()
         assert pool.pids() != first
-    finally:
-        pool.close()
 
 
 def test_the_queue_is_bounded_and_answers_full_at_once() -> None:
-    pool = _pool(1, 1)
-
-    async def four() -> list[object]:
+    async def four(pool: WorkerPool) -> list[object]:
         return await asyncio.gather(*(pool.run(_job(SLOW), 1.5) for _ in range(4)), return_exceptions=True)
 
-    try:
+    with _pool(1, 1) as pool:
         started = time.monotonic()
-        outcomes = asyncio.run(four())
+        outcomes = asyncio.run(four(pool))
         elapsed = time.monotonic() - started
-    finally:
-        pool.close()
     full = [o for o in outcomes if isinstance(o, Full)]
     assert len(full) == 2, outcomes
     assert "2 SPARQL queries are already running or waiting" in str(full[0])
@@ -205,24 +205,24 @@ def test_the_queue_is_bounded_and_answers_full_at_once() -> None:
 
 
 def test_close_ends_running_and_waiting_runs_at_once() -> None:
-    pool = _pool(1, 1)
     ended: list[tuple[str, float]] = []
+    with _pool(1, 1) as pool:
 
-    def run() -> None:
-        try:
-            pool.run_blocking(_job(SLOW), 30)
-            ended.append(("answered", time.monotonic()))
-        except Closed:
-            ended.append(("closed", time.monotonic()))
+        def run() -> None:
+            try:
+                pool.run_blocking(_job(SLOW), 30)
+                ended.append(("answered", time.monotonic()))
+            except Closed:
+                ended.append(("closed", time.monotonic()))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]  # one runs, one waits for the worker
-    for thread in threads:
-        thread.start()
-    time.sleep(0.5)
-    closing = time.monotonic()
-    pool.close()
-    for thread in threads:
-        thread.join(timeout=5)
+        threads = [threading.Thread(target=run) for _ in range(2)]  # one runs, one waits for the worker
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        closing = time.monotonic()
+        pool.close()
+        for thread in threads:
+            thread.join(timeout=5)
     assert [kind for kind, _ in ended] == ["closed", "closed"]
     print(f"runs ended {max(t for _, t in ended) - closing:.3f} s after close()")
     assert max(t for _, t in ended) - closing < 2
