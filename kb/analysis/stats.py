@@ -1,12 +1,14 @@
-"""Proportion confidence intervals, random-effects pooling on the logit scale, and the pooling gate."""
+"""Proportion confidence intervals, random-effects pooling on the logit scale, and the pooling gate.
+
+scipy is imported by the functions that compute with it, not here: importing it takes most of a
+second, which the command line and the service would otherwise pay at start-up.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-from scipy import optimize, stats
 
 CI_METHODS = ("clopper-pearson", "wilson", "jeffreys")
 TAU2_METHODS = ("REML", "PM")
@@ -33,8 +35,16 @@ def _check_proportion(x: int, n: int, level: float) -> None:
         raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
 
 
+def _normal_quantile(p: float) -> float:
+    from scipy import stats
+
+    return float(stats.norm.ppf(p))
+
+
 def clopper_pearson(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Exact (Clopper-Pearson) interval for x/n from beta quantiles; x = 0 gives low 0, x = n high 1."""
+    from scipy import stats
+
     _check_proportion(x, n, level)
     alpha = 1 - level
     low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x, n - x + 1))
@@ -49,7 +59,7 @@ def wilson(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
     formula in floats can land a rounding error past the estimate, so the boundary is set exactly.
     """
     _check_proportion(x, n, level)
-    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    z = _normal_quantile(1 - (1 - level) / 2)
     p = x / n
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
@@ -61,6 +71,8 @@ def wilson(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 def jeffreys(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Jeffreys interval: beta(x + 1/2, n - x + 1/2) quantiles, with low 0 at x = 0 and high 1 at x = n."""
+    from scipy import stats
+
     _check_proportion(x, n, level)
     alpha = 1 - level
     low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x + 0.5, n - x + 0.5))
@@ -161,6 +173,8 @@ def tau2_reml(y: Sequence[float], v: Sequence[float]) -> float:
 
 def tau2_paule_mandel(y: Sequence[float], v: Sequence[float]) -> float:
     """Paule-Mandel tau^2: the root of generalized Q(tau^2) = k - 1, or 0 when Q(0) <= k - 1."""
+    from scipy import optimize
+
     target = len(y) - 1
     if _generalized_q(y, v, 0.0) <= target:
         return 0.0
@@ -179,11 +193,65 @@ def i2_interval(q: float, k: int, level: float = 0.95) -> tuple[float, float] | 
         se_ln_h = 0.5 * (math.log(q) - math.log(df)) / (math.sqrt(2 * q) - math.sqrt(2 * k - 3))
     else:
         se_ln_h = math.sqrt(1 / (2 * (k - 2)) * (1 - 1 / (3 * (k - 2) ** 2)))
-    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    z = _normal_quantile(1 - (1 - level) / 2)
     ln_h = math.log(math.sqrt(q / df)) if q > 0 else 0.0
     h_low = max(1.0, math.exp(ln_h - z * se_ln_h))
     h_high = max(1.0, math.exp(ln_h + z * se_ln_h))
     return 100 * (h_low**2 - 1) / h_low**2, 100 * (h_high**2 - 1) / h_high**2
+
+
+def tau2_estimate(y: Sequence[float], v: Sequence[float], method: str = "REML") -> float:
+    """tau^2 by a named method: REML or PM (Paule-Mandel)."""
+    if method == "REML":
+        return tau2_reml(y, v)
+    if method == "PM":
+        return tau2_paule_mandel(y, v)
+    raise ValueError(f"unknown tau^2 method {method!r}; valid methods: {', '.join(TAU2_METHODS)}")
+
+
+@dataclass(frozen=True)
+class _PooledMean:
+    """The inverse-variance weighted mean under tau^2 and what its Hartung-Knapp interval needs."""
+
+    estimate: float
+    se: float  # sqrt(1 / sum w)
+    se_hk: float
+    t: float  # the t quantile on k - 1 df for the interval's level
+
+    def ci(self) -> tuple[float, float]:
+        """estimate +- t se_hk."""
+        return self._around(self.t * self.se_hk)
+
+    def prediction(self, tau2: float) -> tuple[float, float]:
+        """estimate +- t sqrt(tau^2 + se_hk^2)."""
+        return self._around(self.t * math.sqrt(tau2 + self.se_hk * self.se_hk))
+
+    def _around(self, half: float) -> tuple[float, float]:
+        return self.estimate - half, self.estimate + half
+
+
+def _hartung_knapp(y: Sequence[float], v: Sequence[float], tau2: float, level: float) -> _PooledMean:
+    """The pooled mean with random-effects weights 1 / (v + tau^2) and its Hartung-Knapp(-Sidik-Jonkman)
+    standard error, without the ad hoc variance floor."""
+    from scipy import stats
+
+    k = len(y)
+    w = [1 / (vi + tau2) for vi in v]
+    mu = _weighted_mean(y, w)
+    spread = sum(wi * (yi - mu) ** 2 for wi, yi in zip(w, y, strict=True)) / (k - 1)
+    t = float(stats.t.ppf(1 - (1 - level) / 2, k - 1))
+    return _PooledMean(mu, math.sqrt(1 / sum(w)), math.sqrt(spread / sum(w)), t)
+
+
+def _check_estimates(y: Sequence[float], v: Sequence[float], level: float) -> None:
+    if len(y) != len(v):
+        raise ValueError("y and v must have the same length")
+    if len(y) < 2:
+        raise ValueError("random-effects pooling needs at least 2 estimates")
+    if any(vi <= 0 for vi in v):
+        raise ValueError("within-study variances must be positive")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
 
 
 def random_effects(
@@ -201,52 +269,27 @@ def random_effects(
     Being the CI's half-width widened by tau^2, it always contains the CI; the textbook
     t(k - 2) sqrt(tau^2 + se^2) with the unadjusted se does not (13/28, 7/10, 0/15, 7/13).
     """
-    k = len(y)
-    if k != len(v):
-        raise ValueError("y and v must have the same length")
-    if k < 2:
-        raise ValueError("random-effects pooling needs at least 2 estimates")
-    if any(vi <= 0 for vi in v):
-        raise ValueError("within-study variances must be positive")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
-    if method == "REML":
-        tau2 = tau2_reml(y, v)
-    elif method == "PM":
-        tau2 = tau2_paule_mandel(y, v)
-    else:
-        raise ValueError(f"unknown tau^2 method {method!r}; valid methods: {', '.join(TAU2_METHODS)}")
+    from scipy import stats
 
-    w = [1 / (vi + tau2) for vi in v]
-    mu = _weighted_mean(y, w)
-    se = math.sqrt(1 / sum(w))
-    spread = sum(wi * (yi - mu) ** 2 for wi, yi in zip(w, y, strict=True)) / (k - 1)
-    se_hk = math.sqrt(spread / sum(w))
-    t_ci = float(stats.t.ppf(1 - (1 - level) / 2, k - 1))
-
+    _check_estimates(y, v, level)
+    k, df = len(y), len(y) - 1
+    tau2 = tau2_estimate(y, v, method)
+    pooled = _hartung_knapp(y, v, tau2, level)
     q = _generalized_q(y, v, 0.0)
-    df = k - 1
-    i2 = max(0.0, 100 * (q - df) / q) if q > 0 else 0.0
-
-    prediction = None
-    if k >= 3:
-        half = t_ci * math.sqrt(tau2 + se_hk * se_hk)
-        prediction = (mu - half, mu + half)
-
     return RandomEffects(
         k=k,
         method=method,
         level=level,
-        estimate=mu,
-        se=se,
-        se_hk=se_hk,
-        ci=(mu - t_ci * se_hk, mu + t_ci * se_hk),
+        estimate=pooled.estimate,
+        se=pooled.se,
+        se_hk=pooled.se_hk,
+        ci=pooled.ci(),
         tau2=tau2,
         q=q,
         q_p=float(stats.chi2.sf(q, df)),
-        i2=i2,
+        i2=max(0.0, 100 * (q - df) / q) if q > 0 else 0.0,
         i2_ci=i2_interval(q, k, level),
-        prediction=prediction,
+        prediction=pooled.prediction(tau2) if k >= 3 else None,
     )
 
 

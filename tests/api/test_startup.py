@@ -47,13 +47,9 @@ def started(args: list[str], **env: str) -> Iterator[str]:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base, 60)
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    finally:  # a clean-up, not a check: stopping on SIGTERM is tested in test_server.py
+        process.kill()
+        process.wait(timeout=10)
 
 
 def test_importing_the_app_loads_nothing() -> None:
@@ -67,6 +63,18 @@ def test_importing_the_app_loads_nothing() -> None:
     )
     result = run_python(code, MMKB_DATA="/nonexistent/file.ttl")
     assert result.returncode == 0, result.stderr
+
+
+# Loaded by the functions that compute with them, never by importing the service or the command line.
+HEAVY = ("scipy",)
+
+
+@pytest.mark.parametrize("module", ["api.app", "kb.cli"])
+def test_importing_the_service_or_the_command_line_loads_no_heavy_library(module: str) -> None:
+    code = f"import sys, {module}\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"importing {module} loaded {result.stdout.strip()}"
 
 
 def test_import_kb_and_the_readme_example_run_from_the_repository_root() -> None:
