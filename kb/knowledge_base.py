@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from rdflib import Literal, URIRef
+from rdflib import Literal
 from rdflib.namespace import RDF
 from rdflib.query import Result
 from rdflib.term import Node
@@ -17,19 +17,12 @@ from kb import records
 from kb.graph.export import export
 from kb.graph.load import Loaded, LoadError, load
 from kb.graph.store import GraphStore, as_bool, as_int
-from kb.namespaces import ID, INFERRED_GRAPH
+from kb.namespaces import ID, INFERRED_GRAPH, local_name
 from kb.queries import query_text
 from kb.reasoning.conflicts import Finding, Resolved, classify_findings, conflicts_graph
 from kb.reasoning.derivation import explain, record_counts
 from kb.reasoning.infer import materialize
 from kb.reasoning.refractory import CategoryCount, RefractoryCategories, count_category
-
-
-def local(term: Node | None) -> str:
-    """The local name of an IRI (after the last '#' or '/'); a literal's text; "" for nothing."""
-    if term is None:
-        return ""
-    return str(term).rsplit("#", 1)[-1].rsplit("/", 1)[-1] if isinstance(term, URIRef) else str(term)
 
 
 def plain(term: Node) -> Any:
@@ -39,7 +32,7 @@ def plain(term: Node) -> Any:
         if isinstance(python, Decimal):
             return float(python)
         return python if isinstance(python, (bool, int, float)) else str(term)
-    return local(term)
+    return local_name(term)
 
 
 class NamedQuestion(Protocol):
@@ -176,9 +169,9 @@ class KnowledgeBase:
             claims[claim.about].append(claim)
         patients = [
             records.Patient(
-                id=local(r["patient"]),
+                id=local_name(r["patient"]),
                 label=str(r.get("label", "")),
-                claims=claims.get(local(r["patient"]), []),
+                claims=claims.get(local_name(r["patient"]), []),
             )
             for r in rows
         ]
@@ -189,9 +182,7 @@ class KnowledgeBase:
         found = self._describe(claims=[ID[claim_id]])
         if not found:
             return None
-        explanation = explain(self.store, ID[claim_id])
-        how = None if explanation is None else explanation.as_dict()
-        return records.ClaimWithDerivation(**vars(found[0]), how=how)
+        return records.ClaimWithDerivation(**vars(found[0]), how=explain(self.store, ID[claim_id]))
 
     def conflict_findings(self) -> list[records.Conflict]:
         """The conflict findings in IRI order, each involved claim with its source label and evidence."""
@@ -203,12 +194,12 @@ class KnowledgeBase:
         }
         return [
             records.Conflict(
-                id=local(f.iri),
-                rule=local(f.rule),
+                id=local_name(f.iri),
+                rule=local_name(f.rule),
                 message=f.message,
                 involves=[
                     records.InvolvedClaim(
-                        id=local(i), source_label=labels.get(i, ""), evidence=evidence.get(i, [])
+                        id=local_name(i), source_label=labels.get(i, ""), evidence=evidence.get(i, [])
                     )
                     for i in f.involves
                 ],
@@ -216,10 +207,10 @@ class KnowledgeBase:
             for f in sorted(self.conflicts, key=lambda f: str(f.iri))
         ]
 
-    def answer(self, question: NamedQuestion) -> records.Answer:
+    def answer(self, question: NamedQuestion) -> records.QuestionAnswer:
         """A named question run: one row of text per solution, its `returns` columns in order."""
         rows = self.select(question.text)
-        return records.Answer(
+        return records.QuestionAnswer(
             name=question.name,
             title=question.title,
             description=question.description,
@@ -234,7 +225,7 @@ class KnowledgeBase:
         rows = self.ask_named("api-publications", {"publication": iri})
         row = rows[0] if rows else {}
         return records.Publication(
-            id=local(iri),
+            id=local_name(iri),
             label=str(row.get("label", "")),
             title=str(row.get("title", "")),
             doi=str(row.get("doi", "")),
@@ -250,7 +241,7 @@ class KnowledgeBase:
             out[r["claim"]].append(
                 records.Evidence(
                     kind=str(r.get("kind", "")),
-                    document=local(r.get("document")),
+                    document=local_name(r.get("document")),
                     document_label=str(r.get("documentLabel", "")),
                     url=str(r.get("url", "")),
                     exact=str(r.get("exact", "")),
@@ -270,9 +261,9 @@ class KnowledgeBase:
         values: dict[Node, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         for r in self.ask_named("api-claim-values", {"claim": list(claims)}):
             if r["property"] == RDF.type:
-                types[r["claim"]].append(local(r["value"]))
+                types[r["claim"]].append(local_name(r["value"]))
             else:
-                values[r["claim"]][local(r["property"])].append(plain(r["value"]))
+                values[r["claim"]][local_name(r["property"])].append(plain(r["value"]))
         flat = {c: {k: v[0] if len(v) == 1 else v for k, v in props.items()} for c, props in values.items()}
         return types, flat
 
@@ -294,21 +285,21 @@ class KnowledgeBase:
             activity = r.get("activity")
             out.append(
                 records.Claim(
-                    id=local(iri),
+                    id=local_name(iri),
                     types=sorted(types.get(iri, [])),
-                    about=local(r["about"]),
+                    about=local_name(r["about"]),
                     values=values.get(iri, {}),
                     source=sources[r["source"]],
-                    verification=local(r.get("verification")),
-                    derivation=local(r.get("derivation")),
+                    verification=local_name(r.get("verification")),
+                    derivation=local_name(r.get("derivation")),
                     evidence=evidence.get(iri, []),
                     curation=None
                     if activity is None
                     else records.CurationActivity(
-                        id=local(activity),
+                        id=local_name(activity),
                         label=str(r.get("activityLabel", "")),
                         ended_at=str(r.get("endedAt", "")),
-                        curator=local(r.get("curator")),
+                        curator=local_name(r.get("curator")),
                     ),
                 )
             )
@@ -321,7 +312,9 @@ class KnowledgeBase:
             cohort = cohorts[r["study"]].setdefault(
                 r["cohort"],
                 records.Cohort(
-                    id=local(r["cohort"]), label=str(r.get("label", "")), subgroup_of=local(r.get("parent"))
+                    id=local_name(r["cohort"]),
+                    label=str(r.get("label", "")),
+                    subgroup_of=local_name(r.get("parent")),
                 ),
             )
             size = plain(r["size"]) if "size" in r else None
@@ -338,15 +331,15 @@ class KnowledgeBase:
             if summary is None:
                 rank = plain(r["rank"]) if "rank" in r else None
                 summary = studies[r["study"]] = records.StudySummary(
-                    id=local(r["study"]),
+                    id=local_name(r["study"]),
                     label=str(r["label"]),
-                    design=local(r.get("design")),
+                    design=local_name(r.get("design")),
                     design_label=str(r.get("designLabel", "")),
                     evidence_rank=rank if isinstance(rank, int) else None,
                     publications=[],
                     cohorts=cohorts.get(r["study"], []),
                 )
-            if "publication" in r and all(p.id != local(r["publication"]) for p in summary.publications):
+            if "publication" in r and all(p.id != local_name(r["publication"]) for p in summary.publications):
                 summary.publications.append(self._publication(r["publication"]))
         return list(studies.values())
 
@@ -354,20 +347,26 @@ class KnowledgeBase:
         regimens: dict[Node, records.Regimen] = {}
         for r in self.ask_named("api-study-regimens", {"study": study}):
             regimen = regimens.setdefault(
-                r["regimen"], records.Regimen(id=local(r["regimen"]), label=str(r.get("regimenLabel", "")))
+                r["regimen"],
+                records.Regimen(
+                    id=local_name(r["regimen"]),
+                    label=str(r.get("regimenLabel", "")),
+                    cohorts=[],
+                    components=[],
+                ),
             )
-            if local(r["cohort"]) not in regimen.cohorts:
-                regimen.cohorts.append(local(r["cohort"]))
-            component = local(r.get("component"))
+            if local_name(r["cohort"]) not in regimen.cohorts:
+                regimen.cohorts.append(local_name(r["cohort"]))
+            component = local_name(r.get("component"))
             if component and all(c.id != component for c in regimen.components):
                 regimen.components.append(
                     records.Component(
                         id=component,
-                        drug=local(r.get("drug")),
+                        drug=local_name(r.get("drug")),
                         drug_label=str(r.get("drugLabel", "")),
                         dose=plain(r["dose"]) if "dose" in r else None,
-                        unit=local(r.get("unit")),
-                        schedule=local(r.get("schedule")),
+                        unit=local_name(r.get("unit")),
+                        schedule=local_name(r.get("schedule")),
                     )
                 )
         return list(regimens.values())

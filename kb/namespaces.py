@@ -1,10 +1,12 @@
-"""The vocabulary as namespaces; MM is closed over the terms the ontology declares."""
+"""The vocabulary as namespaces (MM is closed over the terms the ontology declares), and the two ways an
+IRI is shown: its local name and its CURIE."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import Namespace
+from rdflib import Literal, Namespace
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD, ClosedNamespace
+from rdflib.term import Node
 
 from kb.paths import ONTOLOGY_FILES
 
@@ -45,3 +47,23 @@ PREFIXES: dict[str, str] = {
     "bibo": str(BIBO),
     "owl": "http://www.w3.org/2002/07/owl#",
 }
+
+
+def local_name(term: Node | str | None) -> str:
+    """An IRI's local name (after the last '#' or '/'); a literal's whole text; "" for nothing."""
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return str(term)
+    return str(term).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def curie(term: Node | str) -> str:
+    """An IRI of the vocabulary or of a record as a CURIE (mm:Study, id:study-pollux); any other term,
+    literals included, as its text."""
+    text = str(term)
+    if not isinstance(term, Literal):
+        for prefix in ("mm", "id"):
+            if text.startswith(PREFIXES[prefix]):
+                return f"{prefix}:{text[len(PREFIXES[prefix]) :]}"
+    return text

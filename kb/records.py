@@ -1,7 +1,7 @@
 """The records the knowledge base answers with: plain data, ids as local names, numbers as numbers.
 
-`KnowledgeBase` builds them from query rows; the command line prints them and the REST API maps them,
-field for field, onto its response models.
+`KnowledgeBase` builds them from query rows; the command line prints them and the REST API returns
+them as they are (FastAPI describes and serializes dataclasses), so each shape is defined here once.
 """
 
 from __future__ import annotations
@@ -10,17 +10,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
-class Publication:
+@dataclass(kw_only=True)
+class Labelled:
+    """A resource by its local name, with its rdfs:label ("" when it has none)."""
+
     id: str
     label: str = ""
+
+
+@dataclass(kw_only=True)
+class Publication(Labelled):
     title: str = ""
     doi: str = ""
     pmid: str = ""
     url: str = ""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Evidence:
     """Where a claim's value is printed: a quote (`exact`, `prefix`, `suffix`) or a table cell."""
 
@@ -36,10 +42,8 @@ class Evidence:
     column: str = ""
 
 
-@dataclass
-class CurationActivity:
-    id: str
-    label: str = ""
+@dataclass(kw_only=True)
+class CurationActivity(Labelled):
     ended_at: str = ""
     curator: str = ""
 
@@ -60,16 +64,46 @@ class Claim:
 
 
 @dataclass(kw_only=True)
-class ClaimWithDerivation(Claim):
-    """A claim and how its number was obtained (`Explanation.as_dict()`), None when nothing says."""
+class DerivationInput:
+    """A claim a number was obtained from: what it says and where; `counted` says, for a counted
+    record, whether it meets the count's condition (null when unknown or not a count)."""
 
-    how: dict[str, Any] | None = None
-
-
-@dataclass
-class Cohort:
     id: str
-    label: str = ""
+    types: list[str]
+    about: str
+    source: str
+    value: str
+    counted: bool | None = None
+    evidence: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class Derivation:
+    """How a claim's number was obtained: the method, the inputs with their evidence, candidate counts."""
+
+    id: str
+    derivation: str
+    method: str
+    note: str = ""
+    percent: str = ""
+    denominator: str = ""
+    hedged: bool = False
+    tolerance: str = ""
+    count_origin: str = ""
+    candidates: list[int] = field(default_factory=list)
+    inputs: list[DerivationInput] = field(default_factory=list)
+    interpretations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class ClaimWithDerivation(Claim):
+    """A claim and how its number was obtained (`how` is null when nothing says)."""
+
+    how: Derivation | None = None
+
+
+@dataclass(kw_only=True)
+class Cohort(Labelled):
     subgroup_of: str = ""
     sizes: list[int] = field(default_factory=list)
 
@@ -81,11 +115,11 @@ class StudySummary:
     design: str = ""
     design_label: str = ""
     evidence_rank: int | None = None
-    publications: list[Publication] = field(default_factory=list)
-    cohorts: list[Cohort] = field(default_factory=list)
+    publications: list[Publication]
+    cohorts: list[Cohort]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Component:
     id: str
     drug: str = ""
@@ -95,59 +129,61 @@ class Component:
     schedule: str = ""
 
 
-@dataclass
-class Regimen:
-    id: str
-    label: str = ""
-    cohorts: list[str] = field(default_factory=list)
-    components: list[Component] = field(default_factory=list)
+@dataclass(kw_only=True)
+class Regimen(Labelled):
+    cohorts: list[str]
+    components: list[Component]
 
 
 @dataclass(kw_only=True)
 class StudyDetail(StudySummary):
     """A study with the regimens its cohorts received and the outcome claims about its cohorts."""
 
-    regimens: list[Regimen] = field(default_factory=list)
-    outcomes: list[Claim] = field(default_factory=list)
+    regimens: list[Regimen]
+    outcomes: list[Claim]
 
 
-@dataclass
-class Patient:
-    id: str
-    label: str = ""
-    claims: list[Claim] = field(default_factory=list)
+@dataclass(kw_only=True)
+class Patient(Labelled):
+    claims: list[Claim]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PatientList:
     study: str
-    patients: list[Patient] = field(default_factory=list)
+    patients: list[Patient]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class InvolvedClaim:
     id: str
     source_label: str = ""
     evidence: list[Evidence] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Conflict:
     """A conflict finding: the rule that fired, its message and the claims it involves."""
 
     id: str
     rule: str
     message: str
-    involves: list[InvolvedClaim] = field(default_factory=list)
+    involves: list[InvolvedClaim]
 
 
-@dataclass
-class Answer:
-    """A named question's answer: its columns and one row of text values per solution."""
+@dataclass(kw_only=True)
+class QuestionSummary:
+    """A named question: its name, title, description and the variables it returns."""
 
     name: str
     title: str
     description: str
     returns: list[str]
+
+
+@dataclass(kw_only=True)
+class QuestionAnswer(QuestionSummary):
+    """A named question's answer: its columns and one row of text values per solution."""
+
     columns: list[str]
     rows: list[list[str]]

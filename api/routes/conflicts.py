@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from fastapi import APIRouter
 
 from api.deps import KBDep
-from api.schemas import Conflict
+from kb.records import Conflict
 
 router = APIRouter(tags=["conflicts"])
 
 
-@router.get("/conflicts", response_model=list[Conflict])
+@router.get("/conflicts")
 def list_conflicts(kb: KBDep) -> list[Conflict]:
-    return [Conflict.model_validate(asdict(c)) for c in kb.conflict_findings()]
+    return kb.conflict_findings()

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 
 from api.deps import KBDep
 from api.errors import error_responses, not_found
-from api.schemas import QuestionAnswer, QuestionSummary
 from kb.analysis.questions import question, question_names, questions
+from kb.records import QuestionAnswer, QuestionSummary
 
 router = APIRouter(tags=["questions"])
 
 NAMES = question_names()
 
 
-@router.get("/questions", response_model=list[QuestionSummary])
+@router.get("/questions")
 def list_questions() -> list[QuestionSummary]:
     return [
         QuestionSummary(name=q.name, title=q.title, description=q.description, returns=list(q.returns))
@@ -25,8 +24,8 @@ def list_questions() -> list[QuestionSummary]:
     ]
 
 
-@router.get("/questions/{name}", response_model=QuestionAnswer, responses=error_responses(404))
+@router.get("/questions/{name}", responses=error_responses(404))
 def run_question(name: Annotated[str, Path(json_schema_extra={"enum": NAMES})], kb: KBDep) -> QuestionAnswer:
     if name not in NAMES:
         raise not_found("question", name, NAMES)
-    return QuestionAnswer.model_validate(asdict(kb.answer(question(name))))
+    return kb.answer(question(name))

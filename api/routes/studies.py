@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter
 
 from api.deps import KBDep, id_path
 from api.errors import error_responses, not_found
-from api.schemas import StudyDetail, StudySummary
+from kb.records import StudyDetail, StudySummary
 
 router = APIRouter(tags=["studies"])
 
 
-@router.get("/studies", response_model=list[StudySummary])
+@router.get("/studies")
 def list_studies(kb: KBDep) -> list[StudySummary]:
-    return [StudySummary.model_validate(asdict(s)) for s in kb.studies()]
+    return kb.studies()
 
 
-@router.get("/studies/{study_id}", response_model=StudyDetail, responses=error_responses(404))
+@router.get("/studies/{study_id}", responses=error_responses(404))
 def get_study(study_id: Annotated[str, id_path("study-pollux")], kb: KBDep) -> StudyDetail:
     study = kb.study(study_id)
     if study is None:
         raise not_found("study", study_id, [s.id for s in kb.studies()])
-    return StudyDetail.model_validate(asdict(study))
+    return study

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 from rdflib.term import Literal, Node, URIRef
 
-from kb.namespaces import MM
+from kb.namespaces import MM, local_name
 from kb.queries import query_text
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def _add_regimen_nodes(graph: nx.MultiDiGraph, rows: list[dict[str, Node]]) -> d
             abbreviations |= member.abbreviations
         named = sorted(drugs, key=lambda d: (drug_class.get(d) == str(_NAMED_LAST), drugs[d]))
         label = " + ".join(drugs[d] for d in named)
-        node = "regimen:" + "+".join(sorted(_local_name(d) for d in drugs))
+        node = "regimen:" + "+".join(sorted(local_name(d) for d in drugs))
         also = f" ({', '.join(sorted(abbreviations))})" if abbreviations else ""
         graph.add_node(
             node,
@@ -214,7 +214,7 @@ def _publications(rows: list[dict[str, Node]]) -> dict[str, dict[str, Any]]:
     for iri, found in values.items():
         first = {name: min(terms) for name, terms in found.items()}
         label = first.get("label") or first.get("title") or iri
-        kind = first.get("typeLabel") or _local_name(first["type"])
+        kind = first.get("typeLabel") or local_name(first["type"])
         attributes: dict[str, Any] = {"kind": "publication", "label": label, "type": kind}
         year = first.get("year", "")[:4]
         if year.isdigit():
@@ -276,11 +276,7 @@ def _flat(value: Any) -> Any:
     return value
 
 
-# ---------------------------------------------------------------- SVG drawing
-
-
-def _local_name(iri: str) -> str:
-    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+# ---------------------------------------------------------------- descriptions
 
 
 def _count(number: int, singular: str, plural: str | None = None) -> str:

@@ -26,7 +26,7 @@ from rdflib.term import Node
 
 from kb.graph.binding import term_text
 from kb.graph.store import GraphStore
-from kb.namespaces import SH
+from kb.namespaces import SH, local_name
 from kb.paths import SHAPES_FILE
 
 THIS = ox.Variable("this")
@@ -260,7 +260,7 @@ def core_results(data: Graph) -> list[ShapeResult]:
 def shape_name(shape: Node | None, shapes: Graph | None = None) -> str:
     """A shape's local name; property shapes are blank nodes, named by the node shape that holds them."""
     if isinstance(shape, URIRef):
-        return str(shape).rsplit("#", 1)[-1]
+        return local_name(shape)
     graph = shapes_graph() if shapes is None else shapes
     parent = next(graph.subjects(SH.property, shape), None) if isinstance(shape, BNode) else None
     return shape_name(parent, graph) if parent is not None else "shape"

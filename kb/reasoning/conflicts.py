@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from kb.graph.store import GraphStore, as_bool, as_int
-from kb.namespaces import ID, MM
+from kb.namespaces import ID, MM, local_name
 from kb.queries import query_text
 from kb.reasoning.counts import candidates, printed_number, whole_count
 from kb.reasoning.interpretations import Interpretation, interpretations, resolving
@@ -123,7 +123,7 @@ def percent_without_count(store: GraphStore) -> list[Finding]:
 
 def _label(store: GraphStore, iri: Node) -> str:
     rows = store.select("SELECT ?l WHERE { ?x rdfs:label|skos:prefLabel|skos:notation ?l }", {"x": iri})
-    return str(rows[0]["l"]) if rows else str(iri).rsplit("/", 1)[-1]
+    return str(rows[0]["l"]) if rows else local_name(iri)
 
 
 def _quote(store: GraphStore, claim: Node) -> str:
@@ -334,10 +334,6 @@ def classify_findings(store: GraphStore) -> Findings:
         else:
             resolved.append(Resolved(finding, interpretation))
     return Findings(conflicts, resolved)
-
-
-def find_conflicts(store: GraphStore) -> list[Finding]:
-    return classify_findings(store).conflicts
 
 
 def conflicts_graph(findings: Iterable[Finding], resolved: Iterable[Resolved] = ()) -> Graph:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
@@ -11,20 +10,22 @@ from rdflib.namespace import PROV, RDF, XSD
 from rdflib.term import Node
 
 from kb.graph.store import GraphStore, as_bool, as_int
-from kb.namespaces import ID, MM
+from kb.namespaces import ID, MM, local_name
 from kb.queries import query_text
 from kb.reasoning.counts import HEDGE_TOLERANCE
+from kb.records import Derivation, DerivationInput
 
 COUNT_THRESHOLDS = (MM.PR, MM.MR, MM.VGPR, MM.CR)
 
 
-def _local(term: Node | None) -> str:
-    return "" if term is None else str(term).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+def _response_ranks(store: GraphStore) -> dict[Node, int]:
+    """Each response category with its rank (a higher rank is a better response)."""
+    return {r["c"]: as_int(r["r"]) for r in store.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")}
 
 
 def record_count_iri(cohort: Node, threshold: Node) -> URIRef:
     """The IRI of the count of a cohort's patient records at a response threshold or better."""
-    return ID[f"count-{_local(cohort)}-{_local(threshold)}-or-better"]
+    return ID[f"count-{local_name(cohort)}-{local_name(threshold)}-or-better"]
 
 
 def record_counts(store: GraphStore) -> Graph:
@@ -34,7 +35,7 @@ def record_counts(store: GraphStore) -> Graph:
     regimens: dict[Node, set[Node]] = defaultdict(set)
     for row in store.select(query_text("cohort-regimens")):
         regimens[row["cohort"]].add(row["regimen"])
-    ranks = {r["c"]: as_int(r["r"]) for r in store.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")}
+    ranks = _response_ranks(store)
     records: dict[tuple[Node, Node], dict[Node, dict[str, Node]]] = defaultdict(dict)
     for row in store.select(query_text("patient-responses")):
         if row["regimen"] in regimens[row["cohort"]]:
@@ -61,7 +62,7 @@ def record_counts(store: GraphStore) -> Graph:
             out.add((node, MM.countOrigin, MM.CountReconstructed if not unknown else MM.CountAmbiguous))
             note = (
                 f"{yes} of the {len(patients)} patient records have a best response of "
-                f"{_local(threshold)} or better" + (f"; {unknown} are unknown" if unknown else "")
+                f"{local_name(threshold)} or better" + (f"; {unknown} are unknown" if unknown else "")
             )
             out.add((node, MM.derivationNote, Literal(note, datatype=XSD.string)))
             for row in patients.values():
@@ -69,61 +70,31 @@ def record_counts(store: GraphStore) -> Graph:
     return out
 
 
-@dataclass
-class Input:
-    """One claim a number was obtained from, with what it says and where."""
-
-    id: str
-    types: list[str]
-    about: str
-    source: str
-    value: str
-    counted: bool | None  # for a counted record: does it meet the count's condition
-    evidence: list[dict[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class Explanation:
-    """How a claim's number was obtained."""
-
-    id: str
-    derivation: str
-    method: str
-    note: str = ""
-    percent: str = ""
-    denominator: str = ""
-    hedged: bool = False
-    tolerance: str = ""
-    count_origin: str = ""
-    candidates: list[int] = field(default_factory=list)
-    inputs: list[Input] = field(default_factory=list)
-    interpretations: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 def _value_text(values: dict[str, list[Node]]) -> str:
     parts = []
     for key in ("bestResponse", "value", "count", "refractory", "valueConcept"):
         if key in values:
-            parts.append(f"{key} {', '.join(_local(v) for v in values[key])}")
+            parts.append(f"{key} {', '.join(local_name(v) for v in values[key])}")
     num, den = values.get("numerator"), values.get("denominator")
     if num and den:
-        parts.append(f"{_local(num[0])}/{_local(den[0])}")
+        parts.append(f"{local_name(num[0])}/{local_name(den[0])}")
     if "percent" in values:
         parts.append(f"{values['percent'][0]}%")
     for key in ("responseThreshold", "responseCategory", "refractoryTo", "toRegimen"):
         if key in values:
-            parts.append(f"{key} {_local(values[key][0])}")
+            parts.append(f"{key} {local_name(values[key][0])}")
     return "; ".join(parts)
 
 
 def _values(store: GraphStore, claim: Node) -> dict[str, list[Node]]:
     out: dict[str, list[Node]] = defaultdict(list)
     for row in store.select("SELECT ?p ?o WHERE { ?c ?p ?o } ORDER BY ?p ?o", {"c": claim}):
-        out[_local(row["p"])].append(row["o"])
+        out[local_name(row["p"])].append(row["o"])
     return out
+
+
+def _first(values: dict[str, list[Node]], key: str) -> Node | None:
+    return values[key][0] if values.get(key) else None
 
 
 def _evidence(store: GraphStore, claim: Node) -> list[dict[str, str]]:
@@ -133,83 +104,96 @@ def _evidence(store: GraphStore, claim: Node) -> list[dict[str, str]]:
     ]
 
 
-def explain(store: GraphStore, claim: Node) -> Explanation | None:
+def explain(store: GraphStore, claim: Node) -> Derivation | None:
     """How the number of `claim` was obtained, or None when no claim has that IRI."""
     values = _values(store, claim)
     if not values.get("about") or not values.get("source"):
         return None
-    derivation = _local(values.get("derivation", [None])[0]) or "unknown"
-    explanation = Explanation(_local(claim), derivation, "reported by the source as printed")
-    if "derivationNote" in values:
-        explanation.note = str(values["derivationNote"][0])
-    origin = values.get("countOrigin", [None])[0]
-    explanation.count_origin = _local(origin)
-    explanation.candidates = sorted(as_int(c) for c in values.get("numeratorCandidate", []))
-    threshold = values.get("responseThreshold", [None])[0]
-    ranks = {r["c"]: as_int(r["r"]) for r in store.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")}
-    for source in sorted(values.get(_local(PROV.wasDerivedFrom), []), key=str):
+    derivation = Derivation(
+        id=local_name(claim),
+        derivation=local_name(_first(values, "derivation")) or "unknown",
+        method="reported by the source as printed",
+        note=str(values["derivationNote"][0]) if "derivationNote" in values else "",
+        count_origin=local_name(_first(values, "countOrigin")),
+        candidates=sorted(as_int(c) for c in values.get("numeratorCandidate", [])),
+        inputs=_inputs(store, values),
+        interpretations=_interpretations(store, claim),
+    )
+    numerator, percent, denominator = (_first(values, k) for k in ("numerator", "percent", "denominator"))
+    hedged = as_bool(_first(values, "hedged")) is True
+    if MM.RecordCount in values.get("type", []):
+        derivation.method = "counted from patient records"
+    elif derivation.inputs:
+        derivation.method = "derived from other claims"
+    elif isinstance(percent, Literal) and not isinstance(numerator, Literal):
+        derivation.method = "count from a printed percentage and denominator"
+        derivation.note = _percentage_note(derivation.candidates, percent, denominator, hedged)
+    if isinstance(percent, Literal):
+        derivation.percent = str(percent)
+        derivation.hedged = hedged
+        if derivation.hedged:
+            derivation.tolerance = f"±{HEDGE_TOLERANCE} percentage points (hedged)"
+    if denominator is not None:
+        derivation.denominator = local_name(denominator)
+    return derivation
+
+
+def _inputs(store: GraphStore, values: dict[str, list[Node]]) -> list[DerivationInput]:
+    """The claims a number was derived from; for a record count, whether each record meets its threshold."""
+    threshold = _first(values, "responseThreshold") if MM.RecordCount in values.get("type", []) else None
+    ranks = _response_ranks(store) if threshold is not None else {}
+    out = []
+    for source in sorted(values.get(local_name(PROV.wasDerivedFrom), []), key=str):
         source_values = _values(store, source)
-        counted = None
-        if MM.RecordCount in values.get("type", []) and threshold is not None:
-            response = source_values.get("bestResponse", [None])[0]
-            counted = ranks[response] >= ranks[threshold] if response in ranks else None
-        explanation.inputs.append(
-            Input(
-                _local(source),
-                sorted(_local(t) for t in source_values.get("type", [])),
-                _local(source_values.get("about", [None])[0]),
-                _local(source_values.get("source", [None])[0]),
-                _value_text(source_values),
-                counted,
-                _evidence(store, source),
+        response = _first(source_values, "bestResponse")
+        counted = None if threshold is None or response not in ranks else ranks[response] >= ranks[threshold]
+        out.append(
+            DerivationInput(
+                id=local_name(source),
+                types=sorted(local_name(t) for t in source_values.get("type", [])),
+                about=local_name(_first(source_values, "about")),
+                source=local_name(_first(source_values, "source")),
+                value=_value_text(source_values),
+                counted=counted,
+                evidence=_evidence(store, source),
             )
         )
-    numerator = values.get("numerator", [None])[0]
-    percent = values.get("percent", [None])[0]
-    denominator = values.get("denominator", [None])[0]
-    if MM.RecordCount in values.get("type", []):
-        explanation.method = "counted from patient records"
-    elif explanation.inputs:
-        explanation.method = "derived from other claims"
-    elif isinstance(percent, Literal) and not isinstance(numerator, Literal):
-        explanation.method = "count from a printed percentage and denominator"
-        fits = ", ".join(map(str, explanation.candidates))
-        if not isinstance(denominator, Literal):
-            explanation.note = "The source does not state the denominator: no count is derived."
-        elif len(explanation.candidates) == 1 and not as_bool(values.get("hedged", [None])[0]):
-            explanation.note = f"{fits} of {denominator} is the only whole number that gives {percent}%."
-        elif explanation.candidates:
-            explanation.note = f"{fits} of {denominator} all give {percent}% as printed: no single count."
-        else:
-            explanation.note = f"No whole number of {denominator} patients gives {percent}%."
-    if isinstance(percent, Literal):
-        explanation.percent = str(percent)
-        explanation.hedged = as_bool(values.get("hedged", [Literal(False)])[0]) is True
-        if explanation.hedged:
-            explanation.tolerance = f"±{HEDGE_TOLERANCE} percentage points (hedged)"
-    if denominator is not None:
-        explanation.denominator = _local(denominator)
-    for row in store.select(
+    return out
+
+
+def _percentage_note(candidates: list[int], percent: Node, denominator: Node | None, hedged: bool) -> str:
+    """Which whole numbers of the denominator give the printed percentage: one, several or none."""
+    fits = ", ".join(map(str, candidates))
+    if not isinstance(denominator, Literal):
+        return "The source does not state the denominator: no count is derived."
+    if len(candidates) == 1 and not hedged:
+        return f"{fits} of {denominator} is the only whole number that gives {percent}%."
+    if candidates:
+        return f"{fits} of {denominator} all give {percent}% as printed: no single count."
+    return f"No whole number of {denominator} patients gives {percent}%."
+
+
+def _interpretations(store: GraphStore, claim: Node) -> list[dict[str, Any]]:
+    rows = store.select(
         "SELECT ?i ?reading WHERE { ?i a mm:Interpretation ; mm:reads ?c ; mm:reading ?reading } ORDER BY ?i",
         {"c": claim},
-    ):
-        explanation.interpretations.append({"id": _local(row["i"]), "reading": str(row["reading"])})
-    return explanation
+    )
+    return [{"id": local_name(row["i"]), "reading": str(row["reading"])} for row in rows]
 
 
-def lines(explanation: Explanation) -> list[str]:
-    """The explanation as text lines (the command line's view)."""
-    out = [f"{explanation.id}: {explanation.method} ({explanation.derivation})"]
-    if explanation.note:
-        out.append(f"  how: {explanation.note}")
-    if explanation.percent:
-        hedge = f" {explanation.tolerance}" if explanation.hedged else ""
-        out.append(f"  printed: {explanation.percent}%{hedge} of {explanation.denominator or '?'}")
-    if explanation.count_origin:
-        out.append(f"  count origin: {explanation.count_origin}")
-    if explanation.candidates:
-        out.append(f"  candidate counts: {', '.join(map(str, explanation.candidates))}")
-    for item in explanation.inputs:
+def lines(derivation: Derivation) -> list[str]:
+    """The derivation as text lines (the command line's view)."""
+    out = [f"{derivation.id}: {derivation.method} ({derivation.derivation})"]
+    if derivation.note:
+        out.append(f"  how: {derivation.note}")
+    if derivation.percent:
+        hedge = f" {derivation.tolerance}" if derivation.hedged else ""
+        out.append(f"  printed: {derivation.percent}%{hedge} of {derivation.denominator or '?'}")
+    if derivation.count_origin:
+        out.append(f"  count origin: {derivation.count_origin}")
+    if derivation.candidates:
+        out.append(f"  candidate counts: {', '.join(map(str, derivation.candidates))}")
+    for item in derivation.inputs:
         mark = {True: "counted", False: "not counted", None: "input"}[item.counted]
         out.append(f"  {mark}: {item.id} ({item.about}): {item.value}")
         for ev in item.evidence:
@@ -217,6 +201,6 @@ def lines(explanation: Explanation) -> list[str]:
                 out.append(f"      {ev.get('table')}, row {ev.get('row')!r}, column {ev.get('column')!r}")
             elif ev.get("exact"):
                 out.append(f'      "{ev["exact"]}"')
-    for interpretation in explanation.interpretations:
+    for interpretation in derivation.interpretations:
         out.append(f"  read by {interpretation['id']}: {interpretation['reading']}")
     return out

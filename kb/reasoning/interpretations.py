@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -48,8 +48,3 @@ def interpretations(store: GraphStore) -> list[Interpretation]:
 
 def resolving(finding: HasInvolved, candidates: Iterable[Interpretation]) -> Interpretation | None:
     return next((i for i in candidates if i.resolves(finding)), None)
-
-
-def reading_of(claim: Node, candidates: Sequence[Interpretation]) -> list[Interpretation]:
-    """The interpretations that read a claim."""
-    return [i for i in candidates if claim in i.reads]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -24,12 +25,36 @@ _LABEL_CHARS = {"radial": 36, "horizontal": 48, "centre": 48}  # longer labels e
 _HORIZONTAL_LABELS_UP_TO = 12
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where each node is drawn: the hub (if any) at the centre, the others on a ring around it."""
+
+    nodes: list[Any]  # every node, in sorted order
+    hub: Any | None
+    position: dict[Any, tuple[float, float]]
+    centre: tuple[float, float]
+    placement: str  # of the ring's labels: "radial" when the ring is crowded, else "horizontal"
+
+
 def to_svg(graph: nx.Graph, title: str, *, width: int = 1100, height: int = 1100) -> str:
     """A deterministic SVG drawing: nodes on a circle in sorted order, edges styled by their kind.
 
     A node linked to at least half of the others (the letter in the citation network) is drawn at
     the centre. Every node and edge carries a <title> sentence (its `description` where it has one).
     """
+    layout = _layout(graph, width, height)
+    node_groups = sorted({_node_group(graph.nodes[n]) for n in layout.nodes})
+    colour = {group: _NODE_COLOURS[i % len(_NODE_COLOURS)] for i, group in enumerate(node_groups)}
+    kinds = sorted({str(data.get("kind", "")) for *_, data in _edges(graph)})
+    out = _head(title, kinds, width, height)
+    out += _edge_elements(graph, layout)
+    out += _node_elements(graph, layout, colour)
+    out += _legend(kinds, node_groups, colour, height)
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _layout(graph: nx.Graph, width: int, height: int) -> _Layout:
     nodes = sorted(graph.nodes, key=str)
     cx, cy = width / 2, height / 2 + 20
     radius = max(min(width, height) / 2 - 270, 60.0)
@@ -39,10 +64,11 @@ def to_svg(graph: nx.Graph, title: str, *, width: int = 1100, height: int = 1100
     if hub is not None:
         position[hub] = (round(cx, 1), round(cy, 1))
     placement = "radial" if len(ring) > _HORIZONTAL_LABELS_UP_TO else "horizontal"
-    node_groups = sorted({_node_group(graph.nodes[n]) for n in nodes})
-    colour = {group: _NODE_COLOURS[i % len(_NODE_COLOURS)] for i, group in enumerate(node_groups)}
-    kinds = sorted({str(data.get("kind", "")) for *_, data in _edges(graph)})
+    return _Layout(nodes, hub, position, (cx, cy), placement)
 
+
+def _head(title: str, kinds: list[str], width: int, height: int) -> list[str]:
+    """The opening tag, the title, an arrow marker per edge kind, the background and the heading."""
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="graph-title" '
@@ -61,8 +87,12 @@ def to_svg(graph: nx.Graph, title: str, *, width: int = 1100, height: int = 1100
     out.append(
         f'<text x="{_n(width / 2)}" y="28.0" text-anchor="middle" font-size="18">{escape(title)}</text>'
     )
+    return out
 
-    out.append('<g class="edges" fill="none">')
+
+def _edge_elements(graph: nx.Graph, layout: _Layout) -> list[str]:
+    """Each edge as a curve with its arrow and <title>; parallel edges fan apart."""
+    out = ['<g class="edges" fill="none">']
     parallel: dict[frozenset[Any], list[tuple[Any, Any]]] = defaultdict(list)
     for u, v, _, _ in _edges(graph):
         parallel[frozenset((u, v))].append((u, v))
@@ -75,33 +105,38 @@ def to_svg(graph: nx.Graph, title: str, *, width: int = 1100, height: int = 1100
         stroke, stroke_width, dash = _EDGE_STYLE.get(kind, _OTHER_EDGE)
         sentence = data.get("description") or f"{_label(graph, u)} is linked to {_label(graph, v)} ({kind})."
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        path = _edge_path(position[u], position[v], (index - (count - 1) / 2) * 26.0, u == v, u, v)
+        start, end = layout.position[u], layout.position[v]
+        path = _edge_path(start, end, (index - (count - 1) / 2) * 26.0, u == v, u, v)
         out.append(
             f'<g class="edge {escape(kind)}"><title>{escape(str(sentence))}</title>'
             f'<path d="{path}" stroke="{stroke}" stroke-width="{stroke_width}"{dash_attr} '
             f'marker-end="url(#{_marker_id(kind)})"/></g>'
         )
     out.append("</g>")
+    return out
 
-    out.append('<g class="nodes" font-size="11">')
-    for node in nodes:
+
+def _node_elements(graph: nx.Graph, layout: _Layout, colour: dict[str, str]) -> list[str]:
+    """Each node as a circle coloured by its group, with its <title> and its (shortened) label."""
+    out = ['<g class="nodes" font-size="11">']
+    cx, cy = layout.centre
+    for node in layout.nodes:
         data = graph.nodes[node]
-        x, y = position[node]
+        x, y = layout.position[node]
         sentence = data.get("description") or f"{_label(graph, node)}."
+        placement = "centre" if node == layout.hub else layout.placement
         text = _label(graph, node)
-        limit = _LABEL_CHARS[placement if node != hub else "centre"]
+        limit = _LABEL_CHARS[placement]
         if len(text) > limit:
             text = text[: limit - 1].rstrip() + "\u2026"
         out.append(
             f'<g class="node"><title>{escape(str(sentence))}</title>'
             f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(_NODE_RADIUS)}" '
             f'fill="{colour[_node_group(data)]}" stroke="#333333" stroke-width="0.8"/>'
-            f"{_node_text(x, y, cx, cy, escape(text), 'centre' if node == hub else placement)}</g>"
+            f"{_node_text(x, y, cx, cy, escape(text), placement)}</g>"
         )
     out.append("</g>")
-    out += _legend(kinds, node_groups, colour, height)
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _hub(graph: nx.Graph, nodes: list[Any]) -> Any | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 
 import pytest
 from fastapi.testclient import TestClient
@@ -80,7 +81,7 @@ def test_rest_cli_and_library_agree(
     rest = client.get(f"/claims/{claim}").json()["how"]
     library = explain(kb.store, ID[claim])
     assert library is not None
-    assert cli == rest == library.as_dict()
+    assert cli == rest == asdict(library)
 
 
 def test_cli_text_names_each_record_and_its_cell(capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,8 +9,10 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from api import schemas
 from api.app import create_app
 from api.settings import Settings
+from kb import records
 from kb.analysis.response_table import CI_METHODS, GROUPINGS, PATIENT_ATTRIBUTES, THRESHOLDS
 from kb.knowledge_base import KnowledgeBase
 from kb.render.tables import FORMATS
@@ -61,3 +63,12 @@ def test_comparison_declares_its_fixed_values_as_enums() -> None:
             assert "answered 422, `valid` listing the names" in parameters[name]["description"]
     parameters = {p["name"]: p for p in paths["/compare/response-rate"]["get"]["parameters"]}
     assert parameters["format"]["schema"]["enum"] == list(FORMATS)
+
+
+def test_each_response_shape_is_defined_once_and_named_after_it() -> None:
+    # The records come from kb.records as they are, the service's own models from api.schemas; FastAPI's
+    # validation errors are the only others. No shape is described twice (no -Input/-Output variants).
+    names = set(APP.openapi()["components"]["schemas"])
+    own = {name for name in vars(records) | vars(schemas) if name[:1].isupper()}
+    assert names - own == {"HTTPValidationError", "ValidationError"}
+    assert {"StudyDetail", "ClaimWithDerivation", "Derivation", "DerivationInput", "QuestionAnswer"} <= names

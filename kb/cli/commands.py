@@ -1,0 +1,274 @@
+"""What each mmkb sub-command does. A command imports the graph, the reasoning and the analysis it uses
+when it runs, so that building the parser (kb.cli.parser) stays light."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kb.analysis.response_rate import Filters
+    from kb.analysis.response_table import ComparisonTable
+    from kb.knowledge_base import KnowledgeBase
+
+
+def _open_kb(args: argparse.Namespace) -> KnowledgeBase:
+    from kb.knowledge_base import KnowledgeBase
+
+    paths = [Path(p) for p in args.kb] if getattr(args, "kb", None) else None
+    return KnowledgeBase.open(paths, location=getattr(args, "location", None))
+
+
+def _write(args: argparse.Namespace, text: str | bytes) -> None:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if args.out:
+        Path(args.out).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kb.quality.validate import validate
+
+    paths = [Path(p) for p in [*args.paths, *(args.kb or [])]] or None
+    report = validate(paths)
+    for line in report.lines():
+        print(line)
+    errors = len(report.violations) + len(report.load_errors)
+    print(
+        f"{'valid' if report.valid else 'invalid'}: {len(report.files)} files, {errors} errors, "
+        f"{len(report.conflicts)} conflict warnings",
+        file=sys.stderr,
+    )
+    return 0 if report.valid else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kb.graph.export import export
+
+    _write(args, export(_open_kb(args).store, args.format))
+    return 0
+
+
+def cmd_provenance_check(args: argparse.Namespace) -> int:
+    from kb.quality.provenance import check_source
+
+    source = Path(args.source)
+    if not source.is_file():
+        print(f"mmkb provenance check: {source}: no such file", file=sys.stderr)
+        return 2
+    checked, mismatches = check_source(_open_kb(args), source)
+    for mismatch in mismatches:
+        print(mismatch)
+    if checked == 0:
+        print(
+            f"no selector in the knowledge base cites {source.name} (no document has mm:textFile "
+            f"{source.name!r})",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{checked} selectors checked against {source.name}: {len(mismatches)} mismatches", file=sys.stderr)
+    return 1 if mismatches else 0
+
+
+def cmd_show_claim(args: argparse.Namespace) -> int:
+    from kb.reasoning.derivation import lines
+    from kb.render.record_text import claim_lines
+
+    claim = _open_kb(args).claim(args.claim)
+    if claim is None or claim.how is None:
+        print(f"mmkb show claim: no claim {args.claim!r}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(asdict(claim.how), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join([*lines(claim.how), "provenance:", *claim_lines(claim)]))
+    return 0
+
+
+def cmd_show_study(args: argparse.Namespace) -> int:
+    from kb.render.record_text import study_lines
+
+    study = _open_kb(args).study(args.study)
+    if study is None:
+        print(f"mmkb show study: no study {args.study!r}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(asdict(study), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(study_lines(study)))
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from kb.render.record_text import conflict_lines
+
+    conflicts = _open_kb(args).conflict_findings()
+    if args.format == "json":
+        print(json.dumps([asdict(c) for c in conflicts], indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(conflict_lines(conflicts)))
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from kb.paths import curated_files, display_path
+    from kb.quality.lint import FIX_COMMAND, lint
+
+    paths = [Path(p) for p in args.paths] or curated_files()
+    results = lint(paths, fix=args.fix)
+    bad = [r for r in results if not r.canonical]
+    for result in bad:
+        print(f"{display_path(result.path)}: not in canonical form; run `{FIX_COMMAND}`")
+    if args.fix:
+        print(f"{len(results)} files in canonical form", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kb.analysis.questions import question
+    from kb.graph.store import result_rows
+    from kb.namespaces import curie
+
+    if args.name:
+        text = question(args.name).text
+    elif args.query is None:
+        print(
+            "mmkb query: give a .rq file, SPARQL text or --name QUESTION (see `mmkb questions`)",
+            file=sys.stderr,
+        )
+        return 2
+    else:
+        text = Path(args.query).read_text(encoding="utf-8") if args.query.endswith(".rq") else args.query
+    result = _open_kb(args).query(text)
+    if result.type in ("CONSTRUCT", "DESCRIBE") and result.graph is not None:
+        sys.stdout.write(result.graph.serialize(format="turtle"))
+        return 0
+    if args.format == "turtle":
+        print(
+            "mmkb query: --format turtle needs a CONSTRUCT or DESCRIBE query; use table, csv or json",
+            file=sys.stderr,
+        )
+        return 2
+    if result.type == "ASK":
+        print("true" if result.askAnswer else "false")
+        return 0
+    names = [str(v) for v in result.vars or []]
+    rows = [[curie(row[n]) if n in row else "" for n in names] for row in result_rows(result)]
+    if args.format == "json":
+        print(json.dumps([dict(zip(names, r, strict=True)) for r in rows], indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(rows)
+        sys.stdout.write(out.getvalue())
+    else:
+        print(_table(names, rows))
+    return 0
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    from kb.analysis.questions import questions
+
+    for q in questions():
+        print(f"{q.name}: {q.title}")
+    return 0
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    from kb.analysis.response_rate import Filters
+
+    return Filters(
+        drug=args.drug,
+        drug_class=args.drug_class,
+        refractory=frozenset(d.strip() for d in args.refractory.split(","))
+        if args.refractory
+        else frozenset(),
+        design=args.design,
+        min_n=args.min_n,
+    )
+
+
+def _comparison(args: argparse.Namespace) -> tuple[KnowledgeBase, ComparisonTable]:
+    from kb.analysis.response_rate import response_rates
+
+    kb = _open_kb(args)
+    table = response_rates(
+        kb,
+        by=args.by,
+        threshold=args.threshold,
+        ci_method=args.ci,
+        filters=_filters(args),
+        pool=args.pool,
+        allow_retrospective=args.allow_retrospective,
+    )
+    return kb, table
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from kb.render.tables import render
+
+    _, table = _comparison(args)
+    _write(args, render(table, args.format))
+    return 0
+
+
+def cmd_plot_forest(args: argparse.Namespace) -> int:
+    from kb.analysis.response_rate import hazard_ratio_rows
+    from kb.render.forest_plot import forest_svg
+
+    kb, table = _comparison(args)
+    _write(args, forest_svg(table, hazard_ratio_rows(kb, table)))
+    return 0
+
+
+def cmd_network(args: argparse.Namespace) -> int:
+    from kb.analysis.network import citation_network, regimen_network, to_graphml, to_node_link
+    from kb.render.network_svg import to_svg
+
+    kb = _open_kb(args)
+    graph = regimen_network(kb) if args.kind == "regimens" else citation_network(kb)
+    if args.format == "graphml":
+        _write(args, to_graphml(graph))
+    elif args.format == "json":
+        _write(args, to_node_link(graph))
+    else:
+        _write(args, to_svg(graph, f"{args.kind} network"))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    # The library never imports the web stack; only this command does.
+    from api.app import create_app
+    from api.http.server import run
+    from api.settings import from_args
+    from kb.knowledge_base import KnowledgeBase
+
+    settings = from_args(args)
+    paths = [Path(p) for p in [*(args.kb or []), *(args.data or [])]] or None
+    started = time.perf_counter()
+    kb = KnowledgeBase.open(paths)
+    studies = len(kb.select("SELECT DISTINCT ?s WHERE { ?s a mm:Study }"))
+    print(
+        f"mmkb: {len(kb)} triples, {studies} studies loaded in {time.perf_counter() - started:.2f} s; "
+        f"serving at http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API docs at /docs)",
+        file=sys.stderr,
+    )
+    run(create_app(kb, settings), settings, log_level="info")
+    return 0
+
+
+def _table(names: list[str], rows: list[list[str]]) -> str:
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)

@@ -1,0 +1,154 @@
+"""The mmkb argument parser: the sub-commands, their options and the command each one runs."""
+
+from __future__ import annotations
+
+import argparse
+
+# Only what the parser needs is imported here: the option lists. A command imports the graph, the
+# reasoning and the analysis it uses when it runs, so `mmkb --help` and a mistyped option answer at once.
+from kb.analysis.response_table import CI_METHODS, GROUPINGS, PATIENT_ATTRIBUTES, THRESHOLDS
+from kb.cli import commands
+from kb.graph.export import RDF_FORMATS
+from kb.render.tables import FORMATS
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: what was wrong and what is valid, no usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _with_kb(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kb", nargs="+", metavar="PATH", help="curated files to use instead of the shipped ones")
+    p.add_argument("--location", default=None, help="where the graph lives: memory (default) or oxigraph:DIR")
+
+
+def _with_selection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--by", default="refractory-status", choices=[*GROUPINGS, *PATIENT_ATTRIBUTES])
+    p.add_argument("--threshold", default="PR", choices=list(THRESHOLDS))
+    p.add_argument("--ci", default="clopper-pearson", choices=list(CI_METHODS))
+    p.add_argument("--pool", action="store_true", help="pooled estimate where the pooling conditions hold")
+    p.add_argument("--allow-retrospective", action="store_true", help="let retrospective studies be pooled")
+    p.add_argument(
+        "--drug",
+        help="only regimens with this drug, by label, synonym or identifier, any case "
+        "(e.g. pom, Pomalidomide)",
+    )
+    p.add_argument(
+        "--drug-class",
+        help="only regimens with a drug of this class, by label, notation or identifier (e.g. imid)",
+    )
+    p.add_argument(
+        "--refractory",
+        help="comma-separated drugs or classes the population is refractory to at least; "
+        "a class is met by any of its drugs (e.g. daratumumab, or ProteasomeInhibitor,IMiD)",
+    )
+    p.add_argument("--design", help="only this study design, by label or identifier (e.g. phase-2)")
+    p.add_argument("--min-n", type=int, default=0)
+    p.add_argument("--out", metavar="FILE")
+    _with_kb(p)
+
+
+def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
+    """The curation commands: validate, export, provenance check, show claim or study, conflicts, lint."""
+    p = sub.add_parser("validate", help="validate the shipped knowledge base or the given files")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--kb", nargs="+", metavar="PATH", help="the files to validate (same as PATH ...)")
+    p.set_defaults(func=commands.cmd_validate)
+
+    p = sub.add_parser("export", help="write the whole graph, ontology included")
+    p.add_argument("--format", choices=list(RDF_FORMATS), default="turtle")
+    p.add_argument("--out", metavar="FILE")
+    _with_kb(p)
+    p.set_defaults(func=commands.cmd_export)
+
+    p = sub.add_parser("provenance", help="provenance checks")
+    prov = p.add_subparsers(dest="provenance_command", required=True, parser_class=_Parser)
+    c = prov.add_parser("check", help="check every quote selector citing a source text against it")
+    c.add_argument("--source", required=True, metavar="FILE")
+    _with_kb(c)
+    c.set_defaults(func=commands.cmd_provenance_check)
+
+    p = sub.add_parser("show", help="show a record with its provenance")
+    show = p.add_subparsers(dest="show_command", required=True, parser_class=_Parser)
+    c = show.add_parser("claim", help="a claim and how its number was obtained (records counted, inputs)")
+    c.add_argument("claim", metavar="ID", help="the claim's id (e.g. count-athens-all-PR-or-better)")
+    c.add_argument("--format", choices=["text", "json"], default="text")
+    _with_kb(c)
+    c.set_defaults(func=commands.cmd_show_claim)
+    c = show.add_parser("study", help="a study: design, publications, cohorts, regimens, outcome claims")
+    c.add_argument("study", metavar="ID", help="the study's id (e.g. study-pollux)")
+    c.add_argument("--format", choices=["text", "json"], default="text")
+    _with_kb(c)
+    c.set_defaults(func=commands.cmd_show_study)
+
+    p = sub.add_parser("conflicts", help="the conflict findings and the claims each involves")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    _with_kb(p)
+    p.set_defaults(func=commands.cmd_conflicts)
+
+    p = sub.add_parser("lint", help="check (or --fix) canonical formatting of the curated files")
+    p.add_argument("--fix", action="store_true")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.set_defaults(func=commands.cmd_lint)
+
+
+def _add_query_commands(sub: argparse._SubParsersAction) -> None:
+    """The query commands: query, serve, questions."""
+    p = sub.add_parser("query", help="run a SPARQL query: a .rq file, the query text, or a named question")
+    p.add_argument("query", nargs="?", metavar="FILE.rq|SPARQL")
+    p.add_argument("--name", metavar="QUESTION", help="a named competency question (see `mmkb questions`)")
+    p.add_argument("--format", choices=["table", "csv", "json", "turtle"], default="table")
+    _with_kb(p)
+    p.set_defaults(func=commands.cmd_query)
+
+    p = sub.add_parser("serve", help="run the HTTP service (REST, SPARQL endpoint, web page) with uvicorn")
+    # The service's settings (api.settings) are the one thing the CLI takes from the service layer.
+    from api.settings import add_options
+
+    add_options(p)
+    p.add_argument(
+        "--kb", nargs="+", metavar="PATH", help="curated files to serve instead of the shipped ones"
+    )
+    p.add_argument(
+        "--data", nargs="+", metavar="FILE", help="any RDF files to serve (Turtle, N-Triples, JSON-LD, TriG)"
+    )
+    p.set_defaults(func=commands.cmd_serve)
+
+    p = sub.add_parser("questions", help="list the named competency questions")
+    p.set_defaults(func=commands.cmd_questions)
+
+
+def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
+    """The analysis commands: compare, plot, network."""
+    p = sub.add_parser("compare", help="comparison tables")
+    comp = p.add_subparsers(dest="compare_command", required=True, parser_class=_Parser)
+    c = comp.add_parser("response-rate", help="response rates by refractory status, regimen, design, ...")
+    _with_selection(c)
+    c.add_argument("--format", default="md", choices=list(FORMATS))
+    c.set_defaults(func=commands.cmd_compare)
+
+    p = sub.add_parser("plot", help="plots")
+    plots = p.add_subparsers(dest="plot_command", required=True, parser_class=_Parser)
+    c = plots.add_parser("forest", help="forest plot (SVG) of the response-rate comparison")
+    _with_selection(c)
+    c.set_defaults(func=commands.cmd_plot_forest)
+
+    p = sub.add_parser("network", help="networkx views: regimen network or citation network")
+    p.add_argument("--kind", required=True, choices=["regimens", "citations"])
+    p.add_argument("--format", default="json", choices=["graphml", "json", "svg"])
+    p.add_argument("--out", metavar="FILE")
+    _with_kb(p)
+    p.set_defaults(func=commands.cmd_network)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mmkb", description="Literature-evidence knowledge base for multiple-myeloma therapy."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_curation_commands(sub)
+    _add_query_commands(sub)
+    _add_analysis_commands(sub)
+    return parser
