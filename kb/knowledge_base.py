@@ -64,7 +64,8 @@ class KnowledgeBase:
     def __init__(self, loaded: Loaded) -> None:
         self.loaded = loaded
         self.store: GraphStore = loaded.store
-        materialize(self.store)
+        # statements only the reasoner writes that the loaded files held (an export read back), by graph
+        self.recomputed: dict[str, int] = materialize(self.store)
         self.store.add_graph(INFERRED_GRAPH, record_counts(self.store))
         found = classify_findings(self.store)
         self.conflicts: list[Finding] = found.conflicts
@@ -136,9 +137,10 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------ records
 
-    def export(self, rdf_format: str) -> bytes:
-        """The whole graph, ontology and inferences included, in `rdf_format` (turtle, trig, ...)."""
-        return export(self.store, rdf_format)
+    def export(self, rdf_format: str, *, inferred: bool = True, ontology: bool = True) -> bytes:
+        """The knowledge base in `rdf_format` (turtle, trig, ...): the asserted statements, and the inferred
+        graph and the ontology unless left out (kb.graph.export)."""
+        return export(self.store, rdf_format, inferred=inferred, ontology=ontology)
 
     def studies(self) -> list[records.StudySummary]:
         """Every study with its design, publications and cohorts, in IRI order."""

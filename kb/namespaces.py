@@ -33,6 +33,7 @@ DCTERMS = Namespace("http://purl.org/dc/terms/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 INFERRED_GRAPH = GRAPH_IRI + "inferred"
+ONTOLOGY_GRAPHS = GRAPH_IRI + "ontology/"  # the prefix of the ontology files' graph names
 
 PREFIXES: dict[str, str] = {
     "mm": MM_IRI,

@@ -2,7 +2,10 @@
 
 tests/fixtures/mini/ is a valid knowledge base of a fictional study. Each file in
 tests/fixtures/invalid/ adds records to it that break one constraint of ontology/shapes.ttl; its first
-line names the shape and the message that validation must report, and nothing else:
+line names the shape and the message that validation must report, and nothing else. The files in
+tests/fixtures/invalid-inferred/ break the shapes of what the reasoner writes (conflict findings): a
+curated file cannot carry those (they are set aside and computed again), so they are put into the
+inferred graph, as a faulty rule would write them:
 
     # expect: ClaimShape | A claim must name exactly one source publication (mm:source, a mm:Publication).
 """
@@ -17,8 +20,11 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Namespace, URIRef
 
-from kb.paths import SHAPES_FILE
-from kb.quality.validate import Report, validate
+from kb.graph.load import load
+from kb.knowledge_base import KnowledgeBase
+from kb.namespaces import INFERRED_GRAPH
+from kb.paths import SHAPES_FILE, display_path
+from kb.quality.validate import Report, shacl_violations, subject_files, validate
 
 HERE = Path(__file__).resolve().parent
 MINI_DIR = HERE / "fixtures" / "mini"
@@ -29,6 +35,7 @@ MMS = Namespace("https://w3id.org/mmkb/shapes#")
 
 MINI = sorted(MINI_DIR.glob("*.ttl"))
 INVALID = sorted(INVALID_DIR.glob("*.ttl"))
+INVALID_INFERRED = sorted((HERE / "fixtures" / "invalid-inferred").glob("*.ttl"))
 
 _EXPECT = re.compile(r"^# expect: (?P<shape>\S+) \| (?P<message>.+\S)\s*$")
 _VALUE = re.compile(r" \(value: .*\)$", re.DOTALL)
@@ -98,9 +105,29 @@ def test_invalid_fixture_breaks_exactly_its_constraint(fixture: Path) -> None:
     assert {Path(v.file).name for v in report.violations} == {fixture.name}, listing
 
 
+@pytest.mark.parametrize("fixture", INVALID_INFERRED, ids=[p.stem for p in INVALID_INFERRED])
+def test_invalid_inferred_statements_break_exactly_their_constraint(fixture: Path) -> None:
+    expected = expectation(fixture)
+    kb = KnowledgeBase(load(MINI))
+    kb.store.add_graph(INFERRED_GRAPH, Graph().parse(fixture, format="turtle"))
+    violations = shacl_violations(kb, subject_files(kb))
+    listing = "\n".join(str(v) for v in violations) or "(no violations)"
+    assert {(v.rule, _VALUE.sub("", v.message)) for v in violations} == {
+        (expected.shape, expected.message)
+    }, listing
+
+
+@pytest.mark.parametrize("fixture", INVALID_INFERRED, ids=[p.stem for p in INVALID_INFERRED])
+def test_a_curated_file_cannot_record_a_conflict(fixture: Path) -> None:
+    report = validate([*MINI, fixture])
+    assert not report.violations and not report.conflicts, report.lines()
+    assert set(report.recomputed) == {display_path(fixture)}, report.lines()
+    assert any("only the reasoner writes" in line for line in report.lines())
+
+
 def test_fixture_headers_name_a_message_of_their_shape() -> None:
     by_shape = shape_messages()
-    for fixture in INVALID:
+    for fixture in [*INVALID, *INVALID_INFERRED]:
         expected = expectation(fixture)
         assert expected.shape in by_shape, f"{fixture.name}: shapes.ttl has no shape {expected.shape}"
         assert expected.message in by_shape[expected.shape], (
@@ -109,11 +136,11 @@ def test_fixture_headers_name_a_message_of_their_shape() -> None:
 
 
 def test_every_shape_message_has_a_fixture() -> None:
-    covered = {(e.shape, e.message) for e in map(expectation, INVALID)}
+    covered = {(e.shape, e.message) for e in map(expectation, [*INVALID, *INVALID_INFERRED])}
     missing = sorted(
         f"{shape} | {message}"
         for shape, messages in shape_messages().items()
         for message in messages
         if (shape, message) not in covered
     )
-    assert not missing, "no fixture in tests/fixtures/invalid expects:\n" + "\n".join(missing)
+    assert not missing, "no fixture in tests/fixtures/invalid(-inferred) expects:\n" + "\n".join(missing)

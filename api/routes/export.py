@@ -1,4 +1,5 @@
-"""The whole graph in an RDF serialization."""
+"""The knowledge base in an RDF serialization: asserted statements, with or without the inferred graph and
+the ontology (see kb.graph.export for what each format keeps)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ MEDIA_TYPES = {
     "ntriples": "application/n-triples",
     "jsonld": "application/ld+json",
     "trig": "application/trig",
+    "nquads": "application/n-quads",
+    "rdfxml": "application/rdf+xml",
 }
 
 
@@ -29,7 +32,12 @@ def export(
     format: Annotated[
         str, Query(description=", ".join(MEDIA_TYPES), json_schema_extra={"enum": list(MEDIA_TYPES)})
     ] = "turtle",
+    inferred: Annotated[
+        bool, Query(description="include the inferred graph (count reconstruction, conflict findings)")
+    ] = True,
+    ontology: Annotated[bool, Query(description="include the ontology")] = True,
 ) -> Response:
     if format not in MEDIA_TYPES:
         raise invalid_option("format", format, list(MEDIA_TYPES))
-    return Response(kb.export(format), media_type=MEDIA_TYPES[format])
+    body = kb.export(format, inferred=inferred, ontology=ontology)
+    return Response(body, media_type=MEDIA_TYPES[format])

@@ -53,7 +53,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from kb.graph.export import export
 
-    _write(args, export(_open_kb(args).store, args.format))
+    kb = _open_kb(args)
+    parts = {"inferred": not args.asserted_only, "ontology": not args.no_ontology}
+    _write(args, export(kb.store, args.format, **parts))
     return 0
 
 

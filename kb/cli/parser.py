@@ -57,9 +57,21 @@ def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kb", nargs="+", metavar="PATH", help="the files to validate (same as PATH ...)")
     p.set_defaults(func=commands.cmd_validate)
 
-    p = sub.add_parser("export", help="write the whole graph, ontology included")
+    p = sub.add_parser(
+        "export",
+        help="write the knowledge base: asserted statements, the ontology and the inferred statements",
+        description="Dataset formats (trig, nquads, jsonld) keep one named graph per curated file, the "
+        "ontology's graphs and the inferred graph; triple formats merge them. The first line says what "
+        "the export holds. mmkb reads every export back (--kb, serve --data) without counting twice.",
+    )
     p.add_argument("--format", choices=list(RDF_FORMATS), default="turtle")
     p.add_argument("--out", metavar="FILE")
+    p.add_argument(
+        "--asserted-only",
+        action="store_true",
+        help="leave out the inferred statements (count reconstruction, record counts, conflict findings)",
+    )
+    p.add_argument("--no-ontology", action="store_true", help="leave out the ontology")
     _with_kb(p)
     p.set_defaults(func=commands.cmd_export)
 

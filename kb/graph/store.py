@@ -10,17 +10,19 @@ that rdflib would answer with its own (slow) engine is refused instead of silent
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.query import Result, ResultRow
 from rdflib.term import Node
 
 from kb.graph.binding import bind
+from kb.graph.blank_nodes import label_by_content
+from kb.graph.rdf_files import read_quads
 from kb.namespaces import PREFIXES
 
 LOCATION_SCHEMES = ("memory", "oxigraph:DIR")
@@ -68,17 +70,56 @@ class GraphStore:
             self.dataset.bind(prefix, iri)
 
     # ------------------------------------------------------------------ writing
-    def parse_file(self, path: Path, graph: str, rdf_format: str = "ox-turtle") -> None:
-        """Parse one file into the named graph `graph`; raises SyntaxError with line and column."""
-        target = self.dataset.graph(URIRef(graph))
-        target.parse(str(path), format=rdf_format)
+    # The store keeps one invariant: a triple sits in at most one named graph. Queries read the union of
+    # the graphs, and Oxigraph's union is a bag (a triple in two graphs matches twice), so the invariant
+    # is what makes every count and every join count each statement once, whatever was loaded how often.
+    def add(self, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+        """Store the quads whose triple is in no graph yet (the first graph wins); return those."""
+        fresh: dict[tuple[object, object, object], ox.Quad] = {}
+        pattern = self.oxigraph.quads_for_pattern
+        known: dict[object, bool] = {}  # subject -> whether the store says anything about it yet
+        for q in quads:
+            key = (q.subject, q.predicate, q.object)
+            if key in fresh:
+                continue
+            said = known.get(q.subject)
+            if said is None:
+                said = known[q.subject] = next(pattern(q.subject, None, None), None) is not None
+            if not said or next(pattern(q.subject, q.predicate, q.object), None) is None:
+                fresh[key] = q
+        added = list(fresh.values())
+        self.oxigraph.extend(added)
+        return added
+
+    def parse_file(self, path: Path, graph: str) -> None:
+        """Parse one file, every statement into the named graph `graph` (kb.graph.load keeps the named
+        graphs of a dataset file apart); raises SyntaxError with line and column, and stores nothing
+        unless the whole file parses."""
+        name = ox.NamedNode(graph)
+        self.add(ox.Quad(q.subject, q.predicate, q.object, name) for q in label_by_content(read_quads(path)))
 
     def add_graph(self, graph: str, triples: Graph) -> None:
-        target = self.dataset.graph(URIRef(graph))
-        target += triples
+        name = ox.NamedNode(graph)
+        self.add(ox.Quad(ox_term(s), ox_term(p), ox_term(o), name) for s, p, o in triples)  # type: ignore[arg-type]
+
+    def remove_selected(self, text: str) -> dict[str, int]:
+        """Remove the statements a SELECT of ?g ?s ?p ?o finds; return how many left each graph."""
+        from kb.namespaces import PREFIXES
+
+        prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+        solutions = self.oxigraph.query(prologue + text, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions), "remove_selected needs a SELECT"
+        found = {ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in solutions}  # type: ignore[arg-type]
+        removed: dict[str, int] = {}
+        for quad in found:
+            self.oxigraph.remove(quad)
+            removed[quad.graph_name.value] = removed.get(quad.graph_name.value, 0) + 1  # type: ignore[union-attr]
+        return removed
 
     def clear_graph(self, graph: str) -> None:
-        self.dataset.remove_graph(self.dataset.graph(URIRef(graph)))
+        name = ox.NamedNode(graph)
+        if self.oxigraph.contains_named_graph(name):
+            self.oxigraph.remove_graph(name)
 
     # ------------------------------------------------------------------ reading
     def graph_names(self) -> list[str]:
@@ -142,3 +183,16 @@ def as_bool(term: Node | None) -> bool | None:
     """The value of a boolean literal, or None for anything else."""
     value = term.toPython() if isinstance(term, Literal) else None
     return value if isinstance(value, bool) else None
+
+
+def ox_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib IRI, blank node or literal as the Oxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
+    raise TypeError(f"not an RDF term: {term!r}")

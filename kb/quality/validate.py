@@ -32,6 +32,7 @@ class Report:
     load_errors: list[LoadError] = field(default_factory=list)
     conflicts: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    recomputed: dict[str, int] = field(default_factory=dict)  # file -> statements only the reasoner writes
 
     @property
     def valid(self) -> bool:
@@ -40,6 +41,12 @@ class Report:
     def lines(self) -> list[str]:
         out = [f"error: {e}" for e in self.load_errors]
         out += [f"error: {v}" for v in self.violations]
+        out += [
+            f"warning: {file}: {n} statements only the reasoner writes (candidate counts, computed count "
+            "origins, record counts, conflict findings) were set aside and computed again; curated files "
+            "do not need them"
+            for file, n in self.recomputed.items()
+        ]
         out += [
             f"warning: conflict {f.iri} ({str(f.rule).rsplit('#', 1)[1]}): {f.message}"
             for f in self.conflicts
@@ -83,12 +90,12 @@ def structural_violations(kb: KnowledgeBase, files_by_subject: dict[Node, str]) 
                 f"{row['term']} is not declared in the ontology; use a declared term or add it to ontology/.",
             )
         )
-    for row in kb.select(query_text("checks/duplicate-record-violation")):
-        files = ", ".join(kb.loaded.file_of_graph(g) for g in str(row["graphs"]).split())
+    for record, graphs in kb.loaded.defined_twice().items():
+        files = ", ".join(kb.loaded.file_of_graph(g) for g in graphs)
         found.append(
             Violation(
-                files_by_subject.get(row["record"], files),
-                str(row["record"]),
+                files_by_subject.get(URIRef(record), files),
+                record,
                 "duplicate-record",
                 f"the record is defined in several files ({files}); define it once, refer to it elsewhere.",
             )
@@ -113,4 +120,5 @@ def validate(paths: list | None = None) -> Report:
     owners = subject_files(kb)
     report.violations = shacl_violations(kb, owners) + structural_violations(kb, owners)
     report.conflicts = kb.conflicts
+    report.recomputed = {loaded.file_of_graph(g): n for g, n in sorted(kb.recomputed.items())}
     return report

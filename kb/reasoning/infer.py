@@ -42,7 +42,13 @@ def count_reconstruction(store: GraphStore) -> Graph:
     return out
 
 
-def materialize(store: GraphStore) -> None:
-    """Replace the inferred graph with the count reconstruction."""
+def materialize(store: GraphStore) -> dict[str, int]:
+    """Replace the inferred graph with the count reconstruction, after removing from every graph the
+    statements only the reasoner writes (kb/queries/inferred-statements.rq): an export read back brings
+    them along, and they are computed again here rather than kept twice or kept stale.
+
+    Returns how many such statements each loaded graph held."""
     store.clear_graph(INFERRED_GRAPH)
+    found = store.remove_selected(query_text("inferred-statements"))
     store.add_graph(INFERRED_GRAPH, count_reconstruction(store))
+    return found

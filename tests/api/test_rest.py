@@ -340,6 +340,8 @@ def test_unknown_question_is_404_listing_names(client: TestClient) -> None:
         ("ntriples", "application/n-triples", "nt"),
         ("jsonld", "application/ld+json", "json-ld"),
         ("trig", "application/trig", "trig"),
+        ("nquads", "application/n-quads", "nquads"),
+        ("rdfxml", "application/rdf+xml", "xml"),
     ],
 )
 def test_export_parses_back(client: TestClient, fmt: str, media: str, rdflib_format: str) -> None:
@@ -354,7 +356,17 @@ def test_export_parses_back(client: TestClient, fmt: str, media: str, rdflib_for
 def test_export_unknown_format_is_422(client: TestClient) -> None:
     response = client.get("/export", params={"format": "csv"})
     assert response.status_code == 422
-    assert response.json()["valid"] == ["turtle", "ntriples", "jsonld", "trig"]
+    assert response.json()["valid"] == ["turtle", "ntriples", "jsonld", "trig", "nquads", "rdfxml"]
+
+
+def test_export_leaves_out_the_inferred_graph_and_the_ontology_on_request(client: TestClient) -> None:
+    full = client.get("/export", params={"format": "nquads"}).text
+    parts = {"format": "nquads", "inferred": "false", "ontology": "false"}
+    asserted = client.get("/export", params=parts).text
+    assert "<https://w3id.org/mmkb/graph/inferred>" in full and "/graph/ontology/" in full
+    assert "<https://w3id.org/mmkb/graph/inferred>" not in asserted and "/graph/ontology/" not in asserted
+    assert asserted.splitlines()[0].startswith("# mmkb knowledge base export: the asserted statements")
+    assert client.get("/export", params={"inferred": "maybe"}).status_code == 422
 
 
 def test_openapi_docs(client: TestClient) -> None:

@@ -17,8 +17,8 @@ from kb.queries import query_text
 EXTERNAL_VOCABULARY = {
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "type first rest Property",
     "http://www.w3.org/2000/01/rdf-schema#": "label comment domain range subClassOf subPropertyOf",
-    "http://www.w3.org/2002/07/owl#": "Class DatatypeProperty ObjectProperty TransitiveProperty Ontology "
-    "versionIRI versionInfo imports",
+    "http://www.w3.org/2002/07/owl#": "Class AnnotationProperty DatatypeProperty ObjectProperty "
+    "TransitiveProperty Ontology versionIRI versionInfo imports",
     "http://www.w3.org/2004/02/skos/core#": "Concept ConceptScheme broader definition inScheme notation "
     "prefLabel altLabel",
     "http://www.w3.org/ns/oa#": "SpecificResource TextQuoteSelector exact prefix suffix hasSelector "
