@@ -10,14 +10,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from kb.analysis.pooling_gate import GateInput, pooling_gate
 from kb.analysis.stats import (
-    GateInput,
     clopper_pearson,
     i2_interval,
     jeffreys,
     logit_estimate,
     pool_logit,
-    pooling_gate,
     proportion_ci,
     random_effects,
     wilson,

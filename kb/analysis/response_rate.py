@@ -27,7 +27,8 @@ from kb.analysis.response_table import (
     Pooled,
     Row,
 )
-from kb.analysis.stats import GateInput, pool_logit, pooling_gate
+from kb.analysis.pooling_gate import GateInput, pooling_gate
+from kb.analysis.stats import pool_logit
 from kb.analysis.table_rows import build_row
 from kb.graph.store import as_int
 from kb.knowledge_base import KnowledgeBase
