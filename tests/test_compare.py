@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 from scipy import stats as scipy_stats
 
-from kb.analysis.response_rate import Filters, OptionError, response_rates
+from kb.analysis.cohort_reads import missingness_labels
+from kb.analysis.response_rate import Filters, OptionError, hazard_ratio_rows, response_rates
 from kb.analysis.response_table import NotPooled, Pooled
 from kb.analysis.stats import proportion_ci
+from kb.analysis.values import NOT_ESTIMABLE, NOT_REACHED, NOT_REPORTED, REPORTED, Interval
 from kb.knowledge_base import KnowledgeBase
+from kb.namespaces import MM
+from kb.render.numbers import hazard_ratio_text, median_text
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 
@@ -38,7 +42,16 @@ def test_count_derived_from_the_printed_percentage(by_refractory):
     pooled = _row(by_refractory, "pooled-dara16")
     assert (pooled.responders, pooled.n, pooled.count_origin) == (46, 148, "derived")
     assert {"RECONSTRUCTED", "OVERLAPPING_COHORTS"} <= set(pooled.caveats)
-    assert pooled.median_pfs == "4 (2.8-5.6) mo"
+    median = pooled.median_pfs
+    assert median is not None
+    assert (median.estimate, median.interval, median.unit, median.status) == (
+        4.0,
+        Interval(2.8, 5.6),  # the source states no level for this interval
+        "months",
+        REPORTED,
+    )
+    assert median.claim.endswith("/pooled-pfs-usmani2016") and median.source.startswith("Usmani 2016")
+    assert median_text(median) == "4.0 (2.8-5.6) mo"
     assert pooled.sources[0].publication.endswith("pub-usmani-2016")
 
 
@@ -52,8 +65,23 @@ def test_unknown_denominator_is_not_the_arm_size(by_refractory):
         assert {"UNKNOWN_DENOMINATOR", "NOT_OVER_COHORT_SIZE"} <= set(row.caveats)
         assert "INCONSISTENT_COUNT" not in row.caveats and not row.derivation
     drd = _row(by_refractory, "pollux-drd")
-    assert drd.hazard_ratio.startswith("0.37 (0.27-0.52) vs POLLUX")
-    assert drd.median_pfs == "NR" and "IMMATURE_MEDIAN" in drd.caveats
+    hr = drd.hazard_ratio
+    assert hr is not None
+    assert (hr.estimate, hr.interval, hr.status) == (0.37, Interval(0.27, 0.52, 0.95), REPORTED)
+    assert (hr.comparator_id.rsplit("/", 1)[1], hr.comparator) == (
+        "pollux-rd",
+        "POLLUX: lenalidomide + dexamethasone arm (Rd)",
+    )
+    assert (hr.p_value, hr.p_value_below, hr.data_cut, hr.endpoint) == (
+        None,
+        0.001,
+        1,
+        "progression-free survival",
+    )
+    assert hazard_ratio_text(hr) == "0.37 (0.27-0.52) vs POLLUX: lenalidomide + dexamethasone arm (Rd)"
+    median = drd.median_pfs
+    assert median is not None and (median.estimate, median.status) == (None, NOT_REACHED)
+    assert median_text(median) == "NR" and "IMMATURE_MEDIAN" in drd.caveats
 
 
 def test_unknown_denominators_yield_no_counts(kb):
@@ -311,13 +339,53 @@ def test_a_row_never_pairs_two_data_cuts(by_refractory, kb):
     # POLLUX's response figures are at the primary analysis: the median and HR beside them are too
     # (not 44.5 months or HR 0.44 from the 44.3-month update).
     drd = _row(by_refractory, "pollux-drd")
-    assert drd.data_cut == "1" and drd.median_pfs == "NR" and drd.hazard_ratio.startswith("0.37")
+    assert drd.median_pfs is not None and drd.hazard_ratio is not None
+    assert drd.data_cut == "1" and drd.median_pfs.data_cut == 1 and drd.hazard_ratio.data_cut == 1
+    assert drd.median_pfs.status == NOT_REACHED and drd.hazard_ratio.estimate == 0.37
     rd = _row(response_rates(kb, threshold="CR"), "pollux-rd")  # latest cut: >=CR 23.2% at 44.3 months
-    assert rd.data_cut == "3" and rd.printed_pct == "23.2" and rd.median_pfs == "17.5 mo"
+    assert rd.data_cut == "3" and rd.printed_pct == "23.2" and rd.median_pfs is not None
+    assert (rd.median_pfs.data_cut, rd.median_pfs.estimate, rd.median_pfs.interval) == (3, 17.5, None)
+    assert median_text(rd.median_pfs) == "17.5 mo"
+
+
+def test_a_median_the_source_does_not_give_is_not_filled_in(by_refractory):
+    # SIRIUS's median PFS from the Lancet paper is curated as a typed unknown (mm:NotReported).
+    median = _row(by_refractory, "sirius-dara16").median_pfs
+    assert median is not None
+    assert (median.estimate, median.status, median.interval) == (None, NOT_REPORTED, None)
+    assert median_text(median) == "not reported"
 
 
 def test_a_value_not_called_a_median_is_not_shown_as_one(by_refractory, kb):
     # The summary gives "5 months in cohort 3" for PFS without calling it a median.
-    assert _row(by_refractory, "nooka-cohort3").median_pfs == ""
+    assert _row(by_refractory, "nooka-cohort3").median_pfs is None
     medians = kb.select("SELECT ?m WHERE { ?m a mm:TimeToEventMedian ; mm:about id:nooka-cohort3 }")
     assert medians == []
+
+
+def test_status_words_are_the_ontology_labels_of_the_typed_unknowns(kb):
+    labels = missingness_labels(kb)
+    assert (labels[MM.NotReached], labels[MM.NotEstimable], labels[MM.NotReported]) == (
+        NOT_REACHED,
+        NOT_ESTIMABLE,
+        NOT_REPORTED,
+    )
+
+
+def test_forest_hazard_ratios_keep_every_data_cut(by_refractory, kb):
+    rows = hazard_ratio_rows(kb, by_refractory)
+    figures = [
+        (
+            r.value.data_cut,
+            r.value.estimate,
+            r.value.interval.low,
+            r.value.interval.high,
+            r.value.interval.level,
+        )
+        for r in rows
+        if r.value.interval is not None
+    ]
+    # Only the primary analysis states the interval's level (95%); the updates do not.
+    assert figures == [(1, 0.37, 0.27, 0.52, 0.95), (2, 0.41, 0.31, 0.53, None), (3, 0.44, 0.35, 0.55, None)]
+    assert len(rows) == 3 and {r.value.comparator_id.rsplit("/", 1)[1] for r in rows} == {"pollux-rd"}
+    assert rows[0].label.endswith(": progression-free survival, data cut 1")

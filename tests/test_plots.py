@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from kb.analysis.response_table import ComparisonTable, NotPooled, Pooled, Row, Source
+from kb.analysis.values import NOT_ESTIMABLE, REPORTED, HazardRatio, Interval
 from kb.render.forest_plot import HR_MAX, HR_MIN, HazardRatioRow, forest_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -91,9 +92,32 @@ ROWS = [
     ),
 ]
 
+
+def _hr(
+    estimate: float | None, low: float, high: float, comparator: str, source: str, **kwargs: object
+) -> HazardRatio:
+    values: dict[str, object] = {
+        "endpoint": "progression-free survival",
+        "estimate": estimate,
+        "status": REPORTED if estimate is not None else NOT_ESTIMABLE,
+        "comparator": comparator,
+        "comparator_id": f"https://example.org/cohort/{comparator[:3]}",
+        "interval": Interval(low, high),
+        "source": source,
+    }
+    values.update(kwargs)
+    return HazardRatio(**values)  # type: ignore[arg-type]
+
+
 HRS = [
-    HazardRatioRow("CASTOR", 0.39, 0.28, 0.53, "bortezomib-dexamethasone", "Palumbo 2016, NEJM"),
-    HazardRatioRow("Trial <B>", 1.5, 0.9, 2.5, "pomalidomide & dexamethasone", "Doe 2021"),
+    HazardRatioRow(
+        "CASTOR",
+        _hr(0.39, 0.28, 0.53, "bortezomib-dexamethasone", "Palumbo 2016, NEJM", p_value_below=0.0001),
+    ),
+    HazardRatioRow(
+        "Trial <B>",
+        _hr(1.5, 0.9, 2.5, "pomalidomide & dexamethasone", "Doe 2021", interval=Interval(0.9, 2.5, 0.95)),
+    ),
 ]
 
 
@@ -277,3 +301,39 @@ def test_special_characters_escaped(svg: str, root: ET.Element) -> None:
     assert any((t.text or "").startswith("GEN501 <part 2>") for t in group.iter(f"{SVG}text"))
     hr_titles = [g.findtext(f"{SVG}title", "") for g in root.iter(f"{SVG}g") if g.get("class") == "hr-row"]
     assert "Trial <B>: hazard ratio 1.50 (95% CI 0.90-2.50) vs pomalidomide & dexamethasone" in hr_titles[1]
+
+
+def _hr_texts(root: ET.Element) -> dict[str, tuple[str, list[str]]]:
+    """Each HR line's title and its texts (label, then value), by label."""
+    out = {}
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") == "hr-row":
+            texts = [t.text or "" for t in group.iter(f"{SVG}text")]
+            out[texts[0]] = (group.findtext(f"{SVG}title", ""), texts)
+    return out
+
+
+def test_hr_text_is_formatted_from_the_values(root: ET.Element) -> None:
+    texts = _hr_texts(root)
+    title, cells = texts["CASTOR"]
+    # No level stated: "CI", not an assumed 95%; the p value bound as printed.
+    assert title == (
+        "CASTOR: hazard ratio 0.39 (CI 0.28-0.53) vs bortezomib-dexamethasone; p < 0.0001; "
+        "source: Palumbo 2016, NEJM"
+    )
+    assert cells[1] == "0.39 (0.28-0.53) vs bortezomi…"  # clipped to the column; the title has it whole
+    assert texts["Trial <B>"][1][1] == "1.50 (0.90-2.50) vs pomalidom…"
+
+
+def test_hr_without_a_number_has_no_marker_and_says_why() -> None:
+    not_estimable = HazardRatioRow("Trial C", _hr(None, 0.5, 1.2, "placebo", "Roe 2022"))
+    root = _parse(forest_svg(_table(), [*HRS, not_estimable]))
+    group = next(
+        g
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "hr-row" and "Trial C" in g.findtext(f"{SVG}title", "")
+    )
+    assert group.find(f"{SVG}rect[@class='hr-marker']") is None
+    assert group.find(f"{SVG}line[@class='hr-ci']") is not None
+    assert _hr_texts(root)["Trial C"][1][1] == "NE (0.50-1.20) vs placebo"
+    assert "hazard ratio NE (CI 0.50-1.20) vs placebo" in group.findtext(f"{SVG}title", "")

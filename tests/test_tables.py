@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from kb.analysis.response_table import CAVEATS, ComparisonTable, NotPooled, Pooled, Row, Source
+from kb.analysis.values import NOT_ESTIMABLE, NOT_REACHED, REPORTED, HazardRatio, Interval, Median
 from kb.render.tables import (
     CSV_COLUMNS,
     FORMATS,
@@ -29,10 +30,40 @@ REQUIRED = (
     "count_origin,threshold,caveats,sources"
 )
 EXTRAS = (
-    "x_over_n,candidates,printed_pct,data_cut,median_pfs,hazard_ratio,evidence_rank,study_id,cohort_id,"
-    "other_values,conflicts,claims,rate_text,n_unknown,derivation"
+    "x_over_n,candidates,printed_pct,data_cut,"
+    "median_pfs,median_pfs_estimate,median_pfs_low,median_pfs_high,median_pfs_level,median_pfs_unit,"
+    "median_pfs_status,"
+    "hazard_ratio,hazard_ratio_estimate,hazard_ratio_low,hazard_ratio_high,hazard_ratio_level,"
+    "hazard_ratio_status,hazard_ratio_comparator,hazard_ratio_p_value,hazard_ratio_p_value_below,"
+    "evidence_rank,study_id,cohort_id,other_values,conflicts,claims,rate_text,n_unknown,derivation"
 )
 EX = "https://example.org/mm/"
+PFS = "progression-free survival"
+# A median with its interval; a median not reached whose interval's upper bound could not be estimated;
+# a hazard ratio with a stated level and a printed p bound.
+MEDIAN = Median(PFS, 3.7, REPORTED, "months", "mo", Interval(2.8, 4.6), 1, f"{EX}claim/m1", "Lonial 2016")
+NOT_REACHED_MEDIAN = Median(
+    PFS,
+    None,
+    NOT_REACHED,
+    "months",
+    "mo",
+    Interval(13.6, None, high_status=NOT_ESTIMABLE),
+    2,
+    f"{EX}claim/m2",
+)
+HAZARD_RATIO = HazardRatio(
+    PFS,
+    0.37,
+    REPORTED,
+    "Rd arm <control> & co",
+    f"{EX}cohort/rd",
+    Interval(0.27, 0.52, 0.95),
+    p_value_below=0.001,
+    data_cut=2,
+    claim=f"{EX}claim/hr1",
+    source="Smith_2020",
+)
 
 
 def _source(name: str, label: str) -> Source:
@@ -59,8 +90,8 @@ def table() -> ComparisonTable:
             ci_low_pct=20.8,
             ci_high_pct=38.9,
             count_origin="reported",
-            median_pfs="3.7 (2.8-4.6)",
-            hazard_ratio="",
+            data_cut="1",
+            median_pfs=MEDIAN,
             sources=(_source("s1", "Lonial 2016"), _source("s2", "Label; FDA")),
             **common,
         ),
@@ -82,6 +113,9 @@ def table() -> ComparisonTable:
             count_origin="ambiguous",
             candidates=(17, 18),
             printed_pct="~35",
+            data_cut="2",
+            median_pfs=NOT_REACHED_MEDIAN,
+            hazard_ratio=HAZARD_RATIO,
             caveats=("RETROSPECTIVE", "AMBIGUOUS_COUNT"),
             sources=(_source("s3", "Smith_2020"),),
             **common,
@@ -129,9 +163,43 @@ def test_csv_row_golden(table: ComparisonTable) -> None:
     line = to_csv(table).split("\n")[3]
     assert line == (
         "refractory to pomalidomide,Case 7,patients 1-6,case series,selinexor,6,6,100.0,54.1,100.0,"
-        "clopper-pearson,reported,PR,SMALL_N;BOUNDARY,Doe 2021,6/6,,,,,,6,"
-        f"{EX}study/case7,{EX}cohort/case7,,,{EX}claim/s4,100.0,False,"
+        "clopper-pearson,reported,PR,SMALL_N;BOUNDARY,Doe 2021,6/6,,,"  # no candidates, printed figure, cut
+        + "," * 7  # no median: its cell and six columns
+        + "," * 9  # no hazard ratio: its cell and eight columns
+        + f",6,{EX}study/case7,{EX}cohort/case7,,,{EX}claim/s4,100.0,False,"
     )
+
+
+def test_csv_carries_medians_and_hazard_ratios_as_text_and_numbers(table: ComparisonTable) -> None:
+    reported, not_reached, none = _csv_rows(to_csv(table))
+    median = {k: v for k, v in reported.items() if k.startswith("median_pfs")}
+    assert median == {
+        "median_pfs": "3.7 (2.8-4.6) mo",
+        "median_pfs_estimate": "3.7",
+        "median_pfs_low": "2.8",
+        "median_pfs_high": "4.6",
+        "median_pfs_level": "",
+        "median_pfs_unit": "months",
+        "median_pfs_status": "reported",
+    }
+    # Not reached: no number is filled in; the bound that could not be estimated is empty too.
+    assert not_reached["median_pfs"] == "NR (13.6-NE) mo"
+    assert (not_reached["median_pfs_estimate"], not_reached["median_pfs_status"]) == ("", "not reached")
+    assert (not_reached["median_pfs_low"], not_reached["median_pfs_high"]) == ("13.6", "")
+    hazard_ratio = {k: v for k, v in not_reached.items() if k.startswith("hazard_ratio")}
+    assert hazard_ratio == {
+        "hazard_ratio": "0.37 (0.27-0.52) vs Rd arm <control> & co",
+        "hazard_ratio_estimate": "0.37",
+        "hazard_ratio_low": "0.27",
+        "hazard_ratio_high": "0.52",
+        "hazard_ratio_level": "0.95",
+        "hazard_ratio_status": "reported",
+        "hazard_ratio_comparator": "Rd arm <control> & co",
+        "hazard_ratio_p_value": "",
+        "hazard_ratio_p_value_below": "0.001",
+    }
+    assert not_reached["data_cut"] == "2"
+    assert all(v == "" for k, v in none.items() if k.startswith(("median_pfs", "hazard_ratio")))
 
 
 def test_csv_percentages_lists_and_missing_values(table: ComparisonTable) -> None:
@@ -176,6 +244,9 @@ def test_markdown_footnotes_flags_and_pooling(table: ComparisonTable) -> None:
     assert "\n  - SMALL_N: Only 6 patients.\n" in text
     assert "exploratory pooled rate 31.0% (95% CI 22.0-41.9)" in text
     assert "τ² = 0.123, I² = 42.0%" in text
+    sirius_line = next(line for line in text.splitlines() if line.startswith("| SIRIUS "))
+    assert sirius_line.split(" | ")[6:8] == ["3.7 (2.8-4.6) mo", ""]
+    assert smith_line.split(" | ")[6:8] == ["NR (13.6-NE) mo", "0.37 (0.27-0.52) vs Rd arm <control> & co"]
 
 
 def test_markdown_without_pooling_request(table: ComparisonTable) -> None:
@@ -219,6 +290,15 @@ def test_html_parses_escapes_and_links_claims(table: ComparisonTable) -> None:
     assert parser.rows[1]["data-cohort"] == f"{EX}cohort/smith-a"
     assert parser.rate_claims == [f"{EX}claim/s1", f"{EX}claim/s3", f"{EX}claim/s4"]
     assert '<sup title="SMALL_N">1</sup><sup title="BOUNDARY">2</sup>' in text
+    cells = [
+        ["".join(td.itertext()) for td in tr.findall("td")] for tr in root.iter("tr") if tr.get("data-cohort")
+    ]
+    assert [row[6:8] for row in cells] == [
+        ["3.7 (2.8-4.6) mo", ""],
+        ["NR (13.6-NE) mo", "0.37 (0.27-0.52) vs Rd arm <control> & co"],
+        ["", ""],
+    ]
+    assert "<td>0.37 (0.27-0.52) vs Rd arm &lt;control&gt; &amp; co</td>" in text
     foot = "".join(root.find("tfoot").itertext())  # type: ignore[union-attr]
     assert table.footnotes()[0] in foot and "FEW_STUDIES" in foot
 
@@ -233,6 +313,10 @@ def test_latex_escapes_specials(table: ComparisonTable) -> None:
     assert r"AMBIGUOUS\_COUNT" in text
     assert r"\textsuperscript{1,2}" in text and r"\textsuperscript{3,4}" in text
     assert text.count(r"{\footnotesize") == 1 + 4 + 2 + 2
+    assert r" & 3.7 (2.8-4.6) mo &  & " in text
+    assert (
+        r" & NR (13.6-NE) mo & 0.37 (0.27-0.52) vs Rd arm \textless{}control\textgreater{} \& co & " in text
+    )
     body = text.split(r"\end{tabular}")[0]
     assert re.search(r"(?<!\\)[%_#$]", body) is None
 
@@ -255,10 +339,60 @@ def test_json_is_typed(table: ComparisonTable) -> None:
     assert first["claims"] == [f"{EX}claim/s1", f"{EX}claim/s2"]
     assert data["caveats"] == {code: CAVEATS[code] for code in table.caveat_codes()}
     assert data["footnotes"] == table.footnotes()
+    assert first["median_pfs"] == {
+        "endpoint": PFS,
+        "estimate": 3.7,
+        "status": "reported",
+        "unit": "months",
+        "unit_symbol": "mo",
+        "interval": {
+            "low": 2.8,
+            "high": 4.6,
+            "level": None,
+            "low_status": "reported",
+            "high_status": "reported",
+        },
+        "data_cut": 1,
+        "claim": f"{EX}claim/m1",
+        "source": "Lonial 2016",
+    }
+    assert first["hazard_ratio"] is None and third["median_pfs"] is None
+    assert (first["median_pfs_estimate"], first["median_pfs_low"], first["median_pfs_high"]) == (
+        3.7,
+        2.8,
+        4.6,
+    )
     pooled, not_pooled = data["pooling"]
     assert pooled["pooled"] is True and pooled["k"] == 3 and pooled["i2_pct"] == 42.0
     assert not_pooled["failed"][0]["code"] == "FEW_STUDIES"
     assert to_json(table) == to_json(table)
+
+
+def test_json_figures_are_numbers_and_a_missing_number_is_null_with_its_status(
+    table: ComparisonTable,
+) -> None:
+    text = to_json(table)
+    rows = json.loads(text)["rows"]
+    median, hr = rows[1]["median_pfs"], rows[1]["hazard_ratio"]
+    assert median["estimate"] is None and median["status"] == "not reached"
+    assert median["interval"] == {
+        "low": 13.6,
+        "high": None,
+        "level": None,
+        "low_status": "reported",
+        "high_status": "not estimable",
+    }
+    assert (hr["estimate"], hr["interval"]["low"], hr["interval"]["high"], hr["interval"]["level"]) == (
+        0.37,
+        0.27,
+        0.52,
+        0.95,
+    )
+    assert (hr["comparator"], hr["comparator_id"]) == ("Rd arm <control> & co", f"{EX}cohort/rd")
+    assert (hr["p_value"], hr["p_value_below"], hr["data_cut"]) == (None, 0.001, 2)
+    for value in (hr["estimate"], hr["interval"]["low"], hr["p_value_below"], rows[1]["hazard_ratio_high"]):
+        assert type(value) is float
+    assert '"estimate": 0.37,' in text and '"estimate": null,' in text  # numbers, not strings
 
 
 def test_render_dispatches_and_rejects_unknown(table: ComparisonTable) -> None:
@@ -287,3 +421,10 @@ def test_dataframe_columns(table: ComparisonTable) -> None:
     assert frame["responders"].isna().tolist() == [False, True, False]
     assert frame["candidates"].tolist() == ["", "17|18", ""]
     assert frame["sources"][0] == "Lonial 2016;Label; FDA"
+    assert frame["median_pfs"].tolist() == ["3.7 (2.8-4.6) mo", "NR (13.6-NE) mo", ""]
+    assert frame["median_pfs_estimate"].dtype == "float64"
+    assert frame["median_pfs_estimate"].isna().tolist() == [False, True, True]
+    assert (
+        frame["hazard_ratio_estimate"][1] == 0.37
+        and frame["hazard_ratio_comparator"][1] == "Rd arm <control> & co"
+    )

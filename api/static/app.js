@@ -119,10 +119,57 @@ const COUNT_ORIGIN = {
 // The rows on show, by rate cell, for the provenance panel.
 let shownRows = new Map();
 
+// Numbers as text, by the rule of the table writers (kb/render/numbers.py): fixed decimals, never "-0".
+const PERCENT_PLACES = 1;
+const MEDIAN_PLACES = 1;
+const HAZARD_RATIO_PLACES = 2;
+const ABBREVIATIONS = { "not reached": "NR", "not estimable": "NE" };
+
+function numberText(value, places) {
+  const text = value.toFixed(places);
+  return Number(text) === 0 ? text.replace(/^-/, "") : text;
+}
+
+function percentRange(low, high) {
+  return `${numberText(low, PERCENT_PLACES)}-${numberText(high, PERCENT_PLACES)}`;
+}
+
+// A figure's number, or what stands for it: NR, NE, or its status in words.
+function figureText(value, status, places) {
+  return value === null ? (ABBREVIATIONS[status] || status) : numberText(value, places);
+}
+
+function withInterval(value, status, interval, places) {
+  const text = figureText(value, status, places);
+  if (!interval) return text;
+  return `${text} (${figureText(interval.low, interval.low_status, places)}-${figureText(interval.high, interval.high_status, places)})`;
+}
+
+// "4.0 (2.8-5.6) mo", "NR", "not reported"; "" when the row has no median.
+function medianText(median) {
+  if (!median) return "";
+  const text = withInterval(median.estimate, median.status, median.interval, MEDIAN_PLACES);
+  const hasNumber = median.estimate !== null || (median.interval && (median.interval.low !== null || median.interval.high !== null));
+  return hasNumber && median.unit_symbol ? `${text} ${median.unit_symbol}` : text;
+}
+
+// "0.37 (0.27-0.52) vs <comparator arm>"; "" when the row has no hazard ratio.
+function hazardRatioText(hr) {
+  if (!hr) return "";
+  return `${withInterval(hr.estimate, hr.status, hr.interval, HAZARD_RATIO_PLACES)} vs ${hr.comparator}`;
+}
+
+function figureNote(value) {
+  if (!value) return null;
+  const p = value.p_value !== null && value.p_value !== undefined ? `p = ${value.p_value}`
+    : (value.p_value_below !== null && value.p_value_below !== undefined ? `p < ${value.p_value_below}` : "");
+  return [value.endpoint, value.status === "reported" ? "" : value.status, p, value.source ? `source: ${value.source}` : ""]
+    .filter(Boolean).join("; ");
+}
+
 function rateText(row) {
   if (row.rate_pct === null || !row.rate_text) return "";
-  const ci = row.ci_low_pct !== null && row.ci_high_pct !== null
-    ? ` (${row.ci_low_pct.toFixed(1)}-${row.ci_high_pct.toFixed(1)})` : "";
+  const ci = row.ci_low_pct !== null && row.ci_high_pct !== null ? ` (${percentRange(row.ci_low_pct, row.ci_high_pct)})` : "";
   return row.rate_text + ci + (row.other_values.length ? `; also ${row.other_values.join(", ")}` : "");
 }
 
@@ -176,7 +223,8 @@ function comparisonRow(row, marks) {
   return el("tr", { "data-cohort": row.cohort_id, "data-claims": row.sources.map((s) => s.claim).join(";") },
     [row.study, row.cohort, row.design, row.regimen].map((text) => el("td", {}, text)),
     countCell(row), rateCell(row),
-    el("td", {}, row.median_pfs), el("td", {}, row.hazard_ratio),
+    el("td", { class: "median", title: figureNote(row.median_pfs) }, medianText(row.median_pfs)),
+    el("td", { class: "hazard-ratio", title: figureNote(row.hazard_ratio) }, hazardRatioText(row.hazard_ratio)),
     flagsCell(row, marks), sourcesCell(row));
 }
 
@@ -185,10 +233,10 @@ function poolingLine(entry) {
     return [`${entry.stratum}: not pooled`, el("ul", {}, entry.failed.map((f) => el("li", {}, `${f.code}: ${f.sentence}`)))];
   }
   const pi = entry.pi_low_pct !== null && entry.pi_high_pct !== null
-    ? `, prediction interval ${entry.pi_low_pct.toFixed(1)}-${entry.pi_high_pct.toFixed(1)}` : "";
-  return [`${entry.stratum}: exploratory pooled rate ${entry.rate_pct.toFixed(1)}% `
-    + `(95% CI ${entry.ci_low_pct.toFixed(1)}-${entry.ci_high_pct.toFixed(1)})${pi}; `
-    + `τ² = ${entry.tau2.toFixed(3)}, I² = ${entry.i2_pct.toFixed(1)}%; k = ${entry.k}; ${entry.method}`];
+    ? `, prediction interval ${percentRange(entry.pi_low_pct, entry.pi_high_pct)}` : "";
+  return [`${entry.stratum}: exploratory pooled rate ${numberText(entry.rate_pct, PERCENT_PLACES)}% `
+    + `(95% CI ${percentRange(entry.ci_low_pct, entry.ci_high_pct)})${pi}; `
+    + `τ² = ${numberText(entry.tau2, 3)}, I² = ${numberText(entry.i2_pct, PERCENT_PLACES)}%; k = ${entry.k}; ${entry.method}`];
 }
 
 function comparisonTable(table) {

@@ -1,16 +1,18 @@
-"""What the comparison rows read from the graph, once: cohorts, regimens with schedules, strata, names."""
+"""What the comparison rows read from the graph, once: cohorts, regimens with schedules, strata, names,
+and medians and hazard ratios as values."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rdflib import Literal
 from rdflib.term import Node
 
 from kb.analysis.response_table import OptionError
+from kb.analysis.values import NOT_REPORTED, REPORTED, HazardRatio, Interval, Median
 from kb.graph.store import as_int
 from kb.knowledge_base import KnowledgeBase
 
@@ -37,9 +39,74 @@ def local_name(term: Node | str) -> str:
 
 
 def number(term: Node | None) -> float | None:
+    """A numeric literal's value; None for anything else (a typed unknown, no term)."""
     if isinstance(term, Literal) and not isinstance(term.toPython(), bool):
         return float(term.toPython())
     return None
+
+
+def figure(term: Node | None, statuses: Mapping[Node, str]) -> tuple[float | None, str]:
+    """(number, REPORTED) for a numeric literal; (None, why) for a typed unknown, by its label in
+    `statuses`; (None, NOT_REPORTED) when the claim has no term at all."""
+    value = number(term)
+    if value is not None:
+        return value, REPORTED
+    if term is None:
+        return None, NOT_REPORTED
+    return None, statuses.get(term, str(term))
+
+
+def interval(row: Mapping[str, Node], statuses: Mapping[Node, str]) -> Interval | None:
+    """The interval of a query row with ?low ?high (and ?level); None when it gives neither bound."""
+    if "low" not in row and "high" not in row:
+        return None
+    low, low_status = figure(row.get("low"), statuses)
+    high, high_status = figure(row.get("high"), statuses)
+    return Interval(low, high, number(row.get("level")), low_status, high_status)
+
+
+def missingness_labels(kb: KnowledgeBase) -> dict[Node, str]:
+    """Each typed unknown (mm:Missingness) with its label: the status of a figure that has no number."""
+    rows = kb.select("SELECT ?c ?label WHERE { ?c a mm:Missingness ; skos:prefLabel ?label }")
+    return {r["c"]: str(r["label"]) for r in rows}
+
+
+def _cut(row: Mapping[str, Node]) -> int | None:
+    return as_int(row["cutSequence"]) if "cutSequence" in row else None
+
+
+def median_from(row: Mapping[str, Node], statuses: Mapping[Node, str], source: str = "") -> Median:
+    """A median from a cohort-pfs query row."""
+    estimate, status = figure(row["median"], statuses)
+    return Median(
+        endpoint=str(row["endpointLabel"]),
+        estimate=estimate,
+        status=status,
+        unit=str(row.get("unitLabel", "")),
+        unit_symbol=str(row.get("unitSymbol", "")),
+        interval=interval(row, statuses),
+        data_cut=_cut(row),
+        claim=str(row["claim"]),
+        source=source,
+    )
+
+
+def hazard_ratio_from(row: Mapping[str, Node], statuses: Mapping[Node, str]) -> HazardRatio:
+    """A hazard ratio from a cohort-hazard-ratios query row."""
+    estimate, status = figure(row["estimate"], statuses)
+    return HazardRatio(
+        endpoint=str(row["endpointLabel"]),
+        estimate=estimate,
+        status=status,
+        comparator=str(row["comparatorLabel"]),
+        comparator_id=str(row["comparator"]),
+        interval=interval(row, statuses),
+        p_value=number(row.get("p")),
+        p_value_below=number(row.get("pBelow")),
+        data_cut=_cut(row),
+        claim=str(row["claim"]),
+        source=str(row.get("sourceLabel", "")),
+    )
 
 
 def _norm(name: str) -> str:
@@ -112,6 +179,7 @@ class Context:
         self.candidates: dict[Node, list[int]] = defaultdict(list)
         for r in kb.ask_named("numerator-candidates"):
             self.candidates[r["claim"]].append(as_int(r["candidate"]))
+        self.missingness = missingness_labels(kb)
         self.pfs: dict[Node, list[dict[str, Node]]] = defaultdict(list)
         for r in kb.ask_named("cohort-pfs"):
             self.pfs[r["cohort"]].append(r)

@@ -9,7 +9,13 @@ from dataclasses import dataclass, replace
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kb.analysis.cohort_reads import PROSPECTIVE_RANK, RELATION_ORDER, Context, number
+from kb.analysis.cohort_reads import (
+    PROSPECTIVE_RANK,
+    RELATION_ORDER,
+    Context,
+    hazard_ratio_from,
+    missingness_labels,
+)
 from kb.analysis.count_drafts import (
     Draft,
     attribute_drafts,
@@ -17,6 +23,7 @@ from kb.analysis.count_drafts import (
     ipd_drafts,
 )
 from kb.analysis.options import check
+from kb.analysis.pooling_gate import GateInput, pooling_gate
 from kb.analysis.response_table import (
     GROUPINGS,
     PATIENT_ATTRIBUTES,
@@ -27,7 +34,6 @@ from kb.analysis.response_table import (
     Pooled,
     Row,
 )
-from kb.analysis.pooling_gate import GateInput, pooling_gate
 from kb.analysis.stats import pool_logit
 from kb.analysis.table_rows import build_row
 from kb.graph.store import as_int
@@ -236,20 +242,10 @@ def hazard_ratio_rows(kb: KnowledgeBase, table: ComparisonTable) -> list[HazardR
     cohorts = sorted({row.cohort_id.split("#")[0] for row in table.rows})
     rows = kb.ask_named("cohort-hazard-ratios", {"cohort": [URIRef(c) for c in cohorts]}) if cohorts else []
     labels = {row.cohort_id.split("#")[0]: row.cohort for row in table.rows}
+    statuses = missingness_labels(kb) if rows else {}
     out = []
     for r in sorted(rows, key=lambda r: (str(r["cohort"]), as_int(r.get("cutSequence") or Literal(0)))):
-        estimate = number(r["estimate"])
-        if estimate is None:
-            continue
         cut = f", data cut {r['cutSequence']}" if "cutSequence" in r else ""
-        out.append(
-            HazardRatioRow(
-                label=f"{labels[str(r['cohort'])]}: {r['endpointLabel']}{cut}",
-                estimate=estimate,
-                ci_low=number(r.get("low")),
-                ci_high=number(r.get("high")),
-                comparator=str(r["comparatorLabel"]),
-                source=str(r["sourceLabel"]),
-            )
-        )
+        label = f"{labels[str(r['cohort'])]}: {r['endpointLabel']}{cut}"
+        out.append(HazardRatioRow(label, hazard_ratio_from(r, statuses)))
     return out

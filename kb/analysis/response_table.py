@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kb.analysis.values import HazardRatio, Median
+
 
 class OptionError(ValueError):
     """An option value that is not one of the valid ones."""
@@ -82,8 +84,8 @@ class Row:
     candidates: tuple[int, ...] = ()
     printed_pct: str = ""
     data_cut: str = ""
-    median_pfs: str = ""
-    hazard_ratio: str = ""
+    median_pfs: Median | None = None  # of the row's data cut; None when no claim gives one
+    hazard_ratio: HazardRatio | None = None  # of the row's data cut, against the named comparator arm
     caveats: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
     other_values: tuple[str, ...] = ()  # disagreeing values of other claims, shown beside this one
@@ -137,14 +139,10 @@ class NotPooled:
 
 @dataclass(frozen=True)
 class HazardRatioRow:
-    """One hazard ratio with its CI and the named comparator arm, for the log-scale panel."""
+    """One hazard ratio of the forest plot's log-scale panel, with the label of its line."""
 
     label: str
-    estimate: float
-    ci_low: float | None
-    ci_high: float | None
-    comparator: str
-    source: str
+    value: HazardRatio
 
 
 @dataclass

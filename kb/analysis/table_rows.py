@@ -1,15 +1,15 @@
-"""A table row from a count draft: the rate with its interval, the PFS and hazard-ratio text, the caveats."""
+"""A table row from a count draft: the rate with its interval, median PFS and hazard ratio, the caveats."""
 
 from __future__ import annotations
 
-from rdflib import Literal
 from rdflib.term import Node
 
-from kb.analysis.cohort_reads import Context, Stratum, local_name, number
+from kb.analysis.cohort_reads import Context, Stratum, hazard_ratio_from, median_from
 from kb.analysis.count_drafts import Draft
 from kb.analysis.count_figures import cut_of, source_rank
 from kb.analysis.response_table import Row
 from kb.analysis.stats import proportion_ci
+from kb.analysis.values import NOT_REACHED, HazardRatio, Median
 from kb.namespaces import MM
 
 ORIGIN_CAVEATS = {
@@ -30,41 +30,21 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _fmt(value: float) -> str:
-    return f"{value:g}"
-
-
 def _same_cut(claims: list[dict[str, Node]], cut: int) -> list[dict[str, Node]]:
     """Claims of the row's own data cut, by source preference: a row never pairs figures of two cuts."""
     return sorted((c for c in claims if cut_of(c) == cut), key=lambda r: (source_rank(r), str(r["claim"])))
 
 
-def _median_text(ctx: Context, cohort: Node, cut: int) -> tuple[str, bool]:
+def _median(ctx: Context, cohort: Node, cut: int) -> Median | None:
     claims = _same_cut(ctx.pfs.get(cohort, []), cut)
     if not claims:
-        return "", False
-    c = claims[0]
-    median = c["median"]
-    if not isinstance(median, Literal):
-        words: dict[Node, str] = {MM.NotReached: "NR", MM.NotEstimable: "NE", MM.NotReported: "not reported"}
-        return words.get(median, local_name(median)), median == MM.NotReached
-    lo, hi = c.get("low"), c.get("high")
-    ci = f" ({_bound(lo)}-{_bound(hi)})" if lo is not None and hi is not None else ""
-    return f"{_fmt(float(median.toPython()))}{ci} mo", False
+        return None
+    return median_from(claims[0], ctx.missingness, ctx.labels.get(claims[0]["source"], ""))
 
 
-def _bound(term: Node) -> str:
-    value = number(term)
-    return "NE" if value is None else _fmt(value)
-
-
-def _hazard_text(ctx: Context, cohort: Node, cut: int) -> str:
+def _hazard_ratio(ctx: Context, cohort: Node, cut: int) -> HazardRatio | None:
     claims = _same_cut(ctx.hazard_ratios.get(cohort, []), cut)
-    if not claims:
-        return ""
-    c = claims[0]
-    ci = f" ({number(c.get('low'))}-{number(c.get('high'))})" if "low" in c and "high" in c else ""
-    return f"{number(c['estimate'])}{ci} vs {c['comparatorLabel']}"
+    return hazard_ratio_from(claims[0], ctx.missingness) if claims else None
 
 
 def _rate(draft: Draft, ci_method: str) -> tuple[float | None, float | None, float | None, bool]:
@@ -83,7 +63,7 @@ def _rate(draft: Draft, ci_method: str) -> tuple[float | None, float | None, flo
 def build_row(ctx: Context, draft: Draft, threshold: str, ci_method: str, stratum: Stratum) -> Row:
     info = ctx.cohorts[draft.cohort]
     rate, low, high, approximate = _rate(draft, ci_method)
-    median, immature = _median_text(ctx, draft.cohort, draft.cut_sequence)
+    median = _median(ctx, draft.cohort, draft.cut_sequence)
     caveats = set(draft.caveats)
     if draft.n is not None and draft.n < 10:
         caveats.add("SMALL_N")
@@ -100,7 +80,7 @@ def build_row(ctx: Context, draft: Draft, threshold: str, ci_method: str, stratu
     conflicts = sorted({c for claim in draft.claims for c in ctx.conflicts.get(claim, set())})
     if conflicts or draft.other_values:
         caveats.add("CONFLICT")
-    if immature:
+    if median is not None and median.status == NOT_REACHED:
         caveats.add("IMMATURE_MEDIAN")
     if draft.to_prior is not None:
         caveats.add("RESPONSE_TO_PRIOR_REGIMEN")
@@ -127,7 +107,7 @@ def build_row(ctx: Context, draft: Draft, threshold: str, ci_method: str, stratu
         printed_pct=draft.printed,
         data_cut=str(draft.cut_sequence or ""),
         median_pfs=median,
-        hazard_ratio=_hazard_text(ctx, draft.cohort, draft.cut_sequence),
+        hazard_ratio=_hazard_ratio(ctx, draft.cohort, draft.cut_sequence),
         caveats=tuple(sorted(caveats)),
         sources=tuple(draft.sources),
         other_values=tuple(draft.other_values),

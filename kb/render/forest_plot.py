@@ -8,6 +8,17 @@ from collections.abc import Sequence
 
 from kb.analysis.response_table import ComparisonTable, HazardRatioRow, NotPooled, Pooled, Row
 from kb.namespaces import MM
+from kb.render.numbers import (
+    HAZARD_RATIO_PLACES,
+    figure_text,
+    hazard_ratio_text,
+    interval_text,
+    level_text,
+    number_text,
+    p_value_text,
+    percent_range,
+    percent_text,
+)
 from kb.render.svg import coordinate, escape
 
 # Layout, in px. Fixed so that the same table always gives the same bytes.
@@ -98,7 +109,7 @@ def _rate_text(row: Row) -> str:
         return "n/a"
     if row.ci_low_pct is None or row.ci_high_pct is None:
         return row.rate_text
-    return f"{row.rate_text} ({row.ci_low_pct:.1f}-{row.ci_high_pct:.1f})"
+    return f"{row.rate_text} ({percent_range(row.ci_low_pct, row.ci_high_pct)})"
 
 
 def row_sentence(row: Row) -> str:
@@ -122,7 +133,8 @@ def row_sentence(row: Row) -> str:
         rate = f"{row.rate_text}% (no CI)"
     else:
         method = METHOD_NAMES.get(row.ci_method, row.ci_method)
-        rate = f"{row.rate_text}% (95% CI {row.ci_low_pct:.1f}-{row.ci_high_pct:.1f}, {method})"
+        ci = percent_range(row.ci_low_pct, row.ci_high_pct)
+        rate = f"{row.rate_text}% (95% CI {ci}, {method})"
     parts = [f"{row.study}: {row.cohort}: {count}, {rate}"]
     if row.caveats:
         parts.append("flags: " + ", ".join(row.caveats))
@@ -136,20 +148,23 @@ def row_sentence(row: Row) -> str:
 
 def pooled_sentence(pooled: Pooled, stratum: str) -> str:
     text = (
-        f"{stratum}: pooled (exploratory) over {pooled.k} studies, {pooled.rate_pct:.1f}% "
-        f"(95% CI {pooled.ci_low_pct:.1f}-{pooled.ci_high_pct:.1f}, {pooled.method})"
+        f"{stratum}: pooled (exploratory) over {pooled.k} studies, {percent_text(pooled.rate_pct)}% "
+        f"(95% CI {percent_range(pooled.ci_low_pct, pooled.ci_high_pct)}, {pooled.method})"
     )
     if pooled.pi_low_pct is not None and pooled.pi_high_pct is not None:
-        text += f"; 95% prediction interval {pooled.pi_low_pct:.1f}-{pooled.pi_high_pct:.1f}"
-    return text + f"; tau² {pooled.tau2:.3f}, I² {pooled.i2_pct:.0f}%"
+        text += f"; 95% prediction interval {percent_range(pooled.pi_low_pct, pooled.pi_high_pct)}"
+    return text + f"; tau² {number_text(pooled.tau2, 3)}, I² {number_text(pooled.i2_pct, 0)}%"
 
 
-def hr_sentence(hr: HazardRatioRow) -> str:
-    ci = ""
-    if hr.ci_low is not None and hr.ci_high is not None:
-        ci = f" (95% CI {hr.ci_low:.2f}-{hr.ci_high:.2f})"
-    text = f"{hr.label}: hazard ratio {hr.estimate:.2f}{ci} vs {hr.comparator}"
-    return text + (f"; source: {hr.source}" if hr.source else "")
+def hr_sentence(row: HazardRatioRow) -> str:
+    """The full sentence for a hazard ratio: estimate, interval with its level, comparator, p, source."""
+    hr = row.value
+    text = f"{row.label}: hazard ratio {figure_text(hr.estimate, hr.status, HAZARD_RATIO_PLACES)}"
+    if hr.interval is not None:
+        text += f" ({level_text(hr.interval)} {interval_text(hr.interval, HAZARD_RATIO_PLACES)})"
+    parts = [f"{text} vs {hr.comparator}", p_value_text(hr)]
+    parts.append(f"source: {hr.source}" if hr.source else "")
+    return "; ".join(p for p in parts if p)
 
 
 def _row_group(row: Row, y: float) -> list[str]:
@@ -185,7 +200,7 @@ def _pooled_group(pooled: Pooled, stratum: str, y: float) -> list[str]:
     base = mid + FONT_SIZE / 2 - 1.5
     lo, hi, est = prop_x(pooled.ci_low_pct), prop_x(pooled.ci_high_pct), prop_x(pooled.rate_pct)
     points = f"{_n(lo)},{_n(mid)} {_n(est)},{_n(mid - 6)} {_n(hi)},{_n(mid)} {_n(est)},{_n(mid + 6)}"
-    rate = f"{pooled.rate_pct:.1f} ({pooled.ci_low_pct:.1f}-{pooled.ci_high_pct:.1f})"
+    rate = f"{percent_text(pooled.rate_pct)} ({percent_range(pooled.ci_low_pct, pooled.ci_high_pct)})"
     return [
         '<g class="pooled">',
         f"<title>{escape(pooled_sentence(pooled, stratum))}</title>",
@@ -197,30 +212,25 @@ def _pooled_group(pooled: Pooled, stratum: str, y: float) -> list[str]:
     ]
 
 
-def _hr_group(hr: HazardRatioRow, y: float, x_label: float, x_axis: float) -> list[str]:
+def _hr_group(row: HazardRatioRow, y: float, x_label: float, x_axis: float) -> list[str]:
     mid = y + ROW_H / 2
     base = mid + FONT_SIZE / 2 - 1.5
-    ci = ""
-    out = ['<g class="hr-row">', f"<title>{escape(hr_sentence(hr))}</title>"]
-    out.append(_text(x_label, base, _clip(hr.label, HR_LABEL_W - 8)))
-    if hr.ci_low is not None and hr.ci_high is not None:
-        ci = f" ({hr.ci_low:.2f}-{hr.ci_high:.2f})"
-        x1, x2 = hr_x(hr.ci_low, x_axis), hr_x(hr.ci_high, x_axis)
+    hr = row.value
+    out = ['<g class="hr-row">', f"<title>{escape(hr_sentence(row))}</title>"]
+    out.append(_text(x_label, base, _clip(row.label, HR_LABEL_W - 8)))
+    if hr.interval is not None and hr.interval.low is not None and hr.interval.high is not None:
+        x1, x2 = hr_x(hr.interval.low, x_axis), hr_x(hr.interval.high, x_axis)
         out.append(_line(x1, mid, x2, mid, INK, ' class="hr-ci" stroke-width="1.5"'))
-    half = HR_MARKER / 2
-    cx = hr_x(hr.estimate, x_axis)
-    out.append(
-        f'<rect class="hr-marker" x="{_n(cx - half)}" y="{_n(mid - half)}" width="{_n(HR_MARKER)}" '
-        f'height="{_n(HR_MARKER)}" fill="{INK}" stroke="{INK}"/>'
-    )
-    value = f"{hr.estimate:.2f}{ci} vs {hr.comparator}"
-    out.append(_text(x_axis + HR_AXIS_W + 10, base, _clip(value, HR_TEXT_W - 10)))
+    if hr.estimate is not None:
+        half = HR_MARKER / 2
+        cx = hr_x(hr.estimate, x_axis)
+        out.append(
+            f'<rect class="hr-marker" x="{_n(cx - half)}" y="{_n(mid - half)}" width="{_n(HR_MARKER)}" '
+            f'height="{_n(HR_MARKER)}" fill="{INK}" stroke="{INK}"/>'
+        )
+    out.append(_text(x_axis + HR_AXIS_W + 10, base, _clip(hazard_ratio_text(hr), HR_TEXT_W - 10)))
     out.append("</g>")
     return out
-
-
-def _tick_label(value: float) -> str:
-    return f"{value:g}"
 
 
 def _body(
@@ -296,7 +306,7 @@ def _headers_and_axes(
         for hr_tick in HR_TICKS:
             x = hr_x(hr_tick, hr_axis_x)
             out.append(_line(x, body_bottom, x, body_bottom + 4, "#000"))
-            out.append(_text(x, body_bottom + 16, _tick_label(hr_tick), "middle"))
+            out.append(_text(x, body_bottom + 16, number_text(hr_tick), "middle"))
         out.append(_line(hr_axis_x, body_bottom, hr_axis_x + HR_AXIS_W, body_bottom, "#000"))
         out.append("</g>")
     return out

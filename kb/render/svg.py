@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kb.render.numbers import number_text
+
 
 def escape(text: str) -> str:
     """Escape for both element content and double-quoted attribute values."""
@@ -16,5 +18,4 @@ def escape(text: str) -> str:
 
 def coordinate(value: float, places: int) -> str:
     """`value` with `places` decimals, never as negative zero, so equal drawings give equal bytes."""
-    text = f"{value:.{places}f}"
-    return text.lstrip("-") if float(text) == 0 else text
+    return number_text(value, places)

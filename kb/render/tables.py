@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kb.analysis.response_table import CAVEATS, ComparisonTable, NotPooled, Row
-from kb.render.typeset import percent_text, stratum_names, to_html, to_latex, to_markdown
+from kb.analysis.values import HazardRatio, Median
+from kb.render.numbers import hazard_ratio_text, median_text, percent_text
+from kb.render.typeset import stratum_names, to_html, to_latex, to_markdown
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +41,21 @@ EXTRA_COLUMNS = (
     "printed_pct",
     "data_cut",
     "median_pfs",
+    "median_pfs_estimate",
+    "median_pfs_low",
+    "median_pfs_high",
+    "median_pfs_level",
+    "median_pfs_unit",
+    "median_pfs_status",
     "hazard_ratio",
+    "hazard_ratio_estimate",
+    "hazard_ratio_low",
+    "hazard_ratio_high",
+    "hazard_ratio_level",
+    "hazard_ratio_status",
+    "hazard_ratio_comparator",
+    "hazard_ratio_p_value",
+    "hazard_ratio_p_value_below",
     "evidence_rank",
     "study_id",
     "cohort_id",
@@ -52,6 +69,16 @@ EXTRA_COLUMNS = (
 CSV_COLUMNS: tuple[str, ...] = CORE_COLUMNS + EXTRA_COLUMNS
 
 PERCENT_COLUMNS = frozenset({"rate_pct", "ci_low_pct", "ci_high_pct"})
+# Columns that hold a number or nothing (a status column says why there is none).
+FIGURE_COLUMNS = (
+    *(
+        f"{prefix}_{part}"
+        for prefix in ("median_pfs", "hazard_ratio")
+        for part in ("estimate", "low", "high", "level")
+    ),
+    "hazard_ratio_p_value",
+    "hazard_ratio_p_value_below",
+)
 # Candidate counts use "|" so that a cell of alternatives reads apart from a ";" list of sources.
 LIST_SEPARATORS = {"candidates": "|"}
 
@@ -59,8 +86,22 @@ LIST_SEPARATORS = {"candidates": "|"}
 # --- records shared by all writers -----------------------------------------------------------------
 
 
+def _figure_columns(prefix: str, value: Median | HazardRatio | None) -> dict[str, Any]:
+    """A median's or hazard ratio's numbers as columns: None where there is none, and the status."""
+    interval = value.interval if value is not None else None
+    return {
+        f"{prefix}_estimate": value.estimate if value is not None else None,
+        f"{prefix}_low": interval.low if interval is not None else None,
+        f"{prefix}_high": interval.high if interval is not None else None,
+        f"{prefix}_level": interval.level if interval is not None else None,
+        f"{prefix}_status": value.status if value is not None else None,
+    }
+
+
 def _record(row: Row) -> dict[str, Any]:
-    """One row as typed values: numbers or None, tuples as lists, sources as Source objects."""
+    """One row as typed values: numbers or None, tuples as lists, sources as Source objects, the median
+    and hazard ratio as their values (with their numbers in columns of their own)."""
+    median, hr = row.median_pfs, row.hazard_ratio
     return {
         "stratum": row.stratum,
         "study": row.study,
@@ -81,8 +122,14 @@ def _record(row: Row) -> dict[str, Any]:
         "candidates": list(row.candidates),
         "printed_pct": row.printed_pct,
         "data_cut": row.data_cut,
-        "median_pfs": row.median_pfs,
-        "hazard_ratio": row.hazard_ratio,
+        "median_pfs": median,
+        **_figure_columns("median_pfs", median),
+        "median_pfs_unit": median.unit if median is not None else None,
+        "hazard_ratio": hr,
+        **_figure_columns("hazard_ratio", hr),
+        "hazard_ratio_comparator": hr.comparator if hr is not None else None,
+        "hazard_ratio_p_value": hr.p_value if hr is not None else None,
+        "hazard_ratio_p_value_below": hr.p_value_below if hr is not None else None,
         "evidence_rank": row.evidence_rank,
         "study_id": row.study_id,
         "cohort_id": row.cohort_id,
@@ -106,6 +153,10 @@ def _flat(column: str, value: Any) -> Any:
         return percent_text(value)
     if column == "sources":
         return ";".join(s.label for s in value)
+    if isinstance(value, Median):
+        return median_text(value)
+    if isinstance(value, HazardRatio):
+        return hazard_ratio_text(value)
     if isinstance(value, list):
         return LIST_SEPARATORS.get(column, ";").join(str(v) for v in value)
     return value
@@ -162,16 +213,17 @@ def _pooling_json(table: ComparisonTable) -> list[dict[str, Any]]:
     return entries
 
 
+def _plain(value: object) -> dict[str, Any]:
+    """A source, median, hazard ratio or interval as a JSON object (its fields, numbers as numbers)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
 def to_json(table: ComparisonTable) -> str:
-    """The table as JSON: typed rows (numbers or null, lists as lists), footnotes, caveats, pooling."""
-    rows = []
-    for row in table.rows:
-        record = _record(row)
-        record["sources"] = [
-            {"claim": s.claim, "publication": s.publication, "label": s.label, "verification": s.verification}
-            for s in row.sources
-        ]
-        rows.append(record)
+    """The table as JSON: typed rows (numbers or null, lists as lists; a median or hazard ratio as an
+    object whose figures are numbers, or null with a status), footnotes, caveats, pooling."""
+    rows = [_record(row) for row in table.rows]
     document = {
         "grouping": table.grouping,
         "threshold": table.threshold,
@@ -183,23 +235,23 @@ def to_json(table: ComparisonTable) -> str:
         "caveats": {code: CAVEATS[code] for code in table.caveat_codes()},
         "pooling": _pooling_json(table),
     }
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, default=_plain) + "\n"
 
 
 def to_dataframe(table: ComparisonTable) -> pd.DataFrame:
-    """The rows as a DataFrame with CSV_COLUMNS: counts as nullable integers, lists joined as in CSV."""
+    """The rows as a DataFrame with CSV_COLUMNS: counts as nullable integers, percentages and figures as
+    floats (NaN where there is no number), text and lists as in CSV."""
     try:
         import pandas as pd
     except ImportError as error:
         raise ImportError("to_dataframe needs pandas: pip install 'mmkb[pandas]'") from error
-    records = [
-        {c: v if isinstance(v, (int, float)) or v is None else _flat(c, v) for c, v in _record(row).items()}
-        for row in table.rows
-    ]
+    counts = ("n", "responders", "evidence_rank")
+    numbers = frozenset((*counts, *PERCENT_COLUMNS, *FIGURE_COLUMNS))
+    records = [{c: v if c in numbers else _flat(c, v) for c, v in _record(row).items()} for row in table.rows]
     frame = pd.DataFrame(records, columns=list(CSV_COLUMNS))
-    for column in ("n", "responders", "evidence_rank"):
+    for column in counts:
         frame[column] = frame[column].astype("Int64")
-    for column in sorted(PERCENT_COLUMNS):
+    for column in (*sorted(PERCENT_COLUMNS), *FIGURE_COLUMNS):
         frame[column] = frame[column].astype("float64")
     return frame
 

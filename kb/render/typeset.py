@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from kb.analysis.response_table import CAVEATS, ComparisonTable, NotPooled, Row
+from kb.render.numbers import hazard_ratio_text, median_text, number_text, percent_range, percent_text
 
 DISPLAY_COLUMNS = (
     "Study",
@@ -46,10 +47,6 @@ _LATEX_SPECIALS = {
 }
 
 
-def percent_text(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
-
-
 def _groups(table: ComparisonTable) -> Iterator[tuple[str, list[Row]]]:
     """Consecutive rows of the same stratum, in the order the engine gave them."""
     current: list[Row] = []
@@ -77,10 +74,19 @@ def _rate_text(row: Row) -> str:
     if row.ci_low_pct is None or row.ci_high_pct is None:
         text = "" if row.rate_pct is None else rate
     else:
-        text = f"{rate} ({percent_text(row.ci_low_pct)}-{percent_text(row.ci_high_pct)})"
+        text = f"{rate} ({percent_range(row.ci_low_pct, row.ci_high_pct)})"
     if row.other_values:
         text += f"; also {', '.join(row.other_values)}"
     return text
+
+
+def _notes(
+    table: ComparisonTable, standing: Callable[[str], str], caveat: Callable[[int, str, str], str]
+) -> list[str]:
+    """The standing footnote, then a note per caveat that fires (its number, code and sentence), in
+    footnote order, each as the format writes it."""
+    marks = _marks(table)
+    return [standing(table.footnotes()[0])] + [caveat(n, code, CAVEATS[code]) for code, n in marks.items()]
 
 
 def _cells(row: Row) -> list[str]:
@@ -92,8 +98,8 @@ def _cells(row: Row) -> list[str]:
         row.regimen,
         row.x_over_n,
         _rate_text(row),
-        row.median_pfs,
-        row.hazard_ratio,
+        median_text(row.median_pfs),
+        hazard_ratio_text(row.hazard_ratio),
     ]
 
 
@@ -114,12 +120,15 @@ def _pooling_lines(table: ComparisonTable) -> list[tuple[str, str, list[str]]]:
             lines.append((name, "not pooled", [f"{code}: {sentence}" for code, sentence in entry.failed]))
             continue
         text = (
-            f"exploratory pooled rate {entry.rate_pct:.1f}% "
-            f"(95% CI {entry.ci_low_pct:.1f}-{entry.ci_high_pct:.1f})"
+            f"exploratory pooled rate {percent_text(entry.rate_pct)}% "
+            f"(95% CI {percent_range(entry.ci_low_pct, entry.ci_high_pct)})"
         )
         if entry.pi_low_pct is not None and entry.pi_high_pct is not None:
-            text += f", prediction interval {entry.pi_low_pct:.1f}-{entry.pi_high_pct:.1f}"
-        text += f"; τ² = {entry.tau2:.3f}, I² = {entry.i2_pct:.1f}%; k = {entry.k}; {entry.method}"
+            text += f", prediction interval {percent_range(entry.pi_low_pct, entry.pi_high_pct)}"
+        text += (
+            f"; τ² = {number_text(entry.tau2, 3)}, I² = {percent_text(entry.i2_pct)}%; k = {entry.k}; "
+            f"{entry.method}"
+        )
         lines.append((name, text, []))
     return lines
 
@@ -142,10 +151,11 @@ def to_markdown(table: ComparisonTable) -> str:
             cells = [*_cells(row), flags, sources]
             lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
         lines.append("")
-    notes = table.footnotes()
-    lines += [_md(notes[0]), ""]
-    for code, number in marks.items():
-        lines += [f"{str(number).translate(_SUPERSCRIPT)} {code}: {_md(CAVEATS[code])}", ""]
+    lines += _notes(
+        table,
+        lambda note: _md(note) + "\n",
+        lambda number, code, sentence: f"{str(number).translate(_SUPERSCRIPT)} {code}: {_md(sentence)}\n",
+    )
     pooling = _pooling_lines(table)
     if pooling:
         lines += ["**Pooling (exploratory)**", ""]
@@ -188,14 +198,15 @@ def to_html(table: ComparisonTable) -> str:
             out.append(f"<td>{sources}</td>")
             out.append("</tr>")
         out.append("</tbody>")
-    notes = table.footnotes()
     out.append("<tfoot>")
-    out.append(f'<tr><td colspan="{width}">{_h(notes[0])}</td></tr>')
-    for code, number in marks.items():
-        out.append(
+    out += _notes(
+        table,
+        lambda note: f'<tr><td colspan="{width}">{_h(note)}</td></tr>',
+        lambda number, code, sentence: (
             f'<tr><td colspan="{width}" id="caveat-{_h(code)}"><sup>{number}</sup> '
-            f"{_h(code)}: {_h(CAVEATS[code])}</td></tr>"
-        )
+            f"{_h(code)}: {_h(sentence)}</td></tr>"
+        ),
+    )
     for name, text, reasons in _pooling_lines(table):
         items = "".join(f"<li>{_h(reason)}</li>" for reason in reasons)
         listing = f"<ul>{items}</ul>" if items else ""
@@ -228,13 +239,14 @@ def to_latex(table: ComparisonTable) -> str:
             cells.append(latex_escape("; ".join(s.label for s in row.sources)))
             out.append(" & ".join(cells) + r" \\")
     out += [r"\bottomrule", r"\end{tabular}", ""]
-    notes = table.footnotes()
-    out.append(rf"{{\footnotesize {latex_escape(notes[0])}\par}}")
-    for code, number in marks.items():
-        out.append(
+    out += _notes(
+        table,
+        lambda note: rf"{{\footnotesize {latex_escape(note)}\par}}",
+        lambda number, code, sentence: (
             rf"{{\footnotesize \textsuperscript{{{number}}} {latex_escape(code)}: "
-            rf"{latex_escape(CAVEATS[code])}\par}}"
-        )
+            rf"{latex_escape(sentence)}\par}}"
+        ),
+    )
     for name, text, reasons in _pooling_lines(table):
         out.append(rf"{{\footnotesize {latex_escape(name)}: {latex_escape(text)}\par}}")
         out += [rf"{{\footnotesize\quad {latex_escape(reason)}\par}}" for reason in reasons]

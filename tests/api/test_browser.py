@@ -143,6 +143,16 @@ def test_page_compares_traces_lists_conflicts_and_runs_sparql(
         assert count.text.startswith("?/not reported")
         assert count.find_element(By.CSS_SELECTOR, ".flag").text == "n unknown"
     assert _row(browser, "pollux-drd").find_element(By.CSS_SELECTOR, "td.rate").text == "92.9"
+    # The page writes the medians and hazard ratios from their numbers, as the table writers do.
+    drd = _row(browser, "pollux-drd")
+    assert drd.find_element(By.CSS_SELECTOR, "td.median").text == "NR"
+    hazard_ratio = drd.find_element(By.CSS_SELECTOR, "td.hazard-ratio")
+    assert hazard_ratio.text == "0.37 (0.27-0.52) vs POLLUX: lenalidomide + dexamethasone arm (Rd)"
+    assert "p < 0.001" in str(hazard_ratio.get_attribute("title"))
+    assert (
+        _row(browser, "pooled-dara16").find_element(By.CSS_SELECTOR, "td.median").text == "4.0 (2.8-5.6) mo"
+    )
+    assert _row(browser, "sirius-dara16").find_element(By.CSS_SELECTOR, "td.median").text == "not reported"
     nooka3 = _row(browser, "nooka-cohort3")
     assert "4/12" in rows["nooka-cohort3"]
     assert nooka3.find_element(By.CSS_SELECTOR, "td.rate").text.startswith("33.3 (")

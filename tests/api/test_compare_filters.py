@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -131,3 +132,36 @@ def test_rules_agree_across_library_rest_and_cli(kb, client, capsys):
     assert rest["nooka-cohort3"]["rate_text"] == cli["nooka-cohort3"]["rate_text"] == "33.3"
     assert rest["nooka-cohort1"]["rate_text"] == cli["nooka-cohort1"]["rate_text"] == "~90"
     assert rest["pollux-drd"]["n"] is None and cli["pollux-drd"]["n"] == ""
+
+
+def test_medians_and_hazard_ratios_are_json_numbers_on_rest_and_the_cli(client, capsys):
+    """The figures are numbers, never preformatted strings; a median not reached is null with its status."""
+    rest = client.get("/compare/response-rate", params={"format": "json"}).json()["rows"]
+    assert main(["compare", "response-rate", "--format", "json"]) == 0
+    cli = json.loads(capsys.readouterr().out)["rows"]
+    assert rest == cli
+    by_cohort = {r["cohort_id"].rsplit("/", 1)[1]: r for r in rest}
+    pooled = by_cohort["pooled-dara16"]["median_pfs"]
+    assert (pooled["estimate"], pooled["interval"]["low"], pooled["interval"]["high"]) == (4.0, 2.8, 5.6)
+    assert (pooled["unit"], pooled["status"]) == ("months", "reported")
+    drd = by_cohort["pollux-drd"]
+    assert drd["median_pfs"]["estimate"] is None and drd["median_pfs"]["status"] == "not reached"
+    assert drd["median_pfs_estimate"] is None and drd["median_pfs_status"] == "not reached"
+    assert "IMMATURE_MEDIAN" in drd["caveats"]
+    hr = drd["hazard_ratio"]
+    assert (hr["estimate"], hr["interval"]["low"], hr["interval"]["high"], hr["interval"]["level"]) == (
+        0.37,
+        0.27,
+        0.52,
+        0.95,
+    )
+    assert hr["comparator_id"].endswith("/pollux-rd") and hr["p_value_below"] == 0.001
+    for row in rest:
+        for name in ("median_pfs", "hazard_ratio"):
+            value = row[name]
+            if value is None:
+                continue
+            interval = value["interval"] or {}
+            for figure in (value["estimate"], interval.get("low"), interval.get("high")):
+                assert figure is None or type(figure) is float
+            assert (value["estimate"] is None) == (value["status"] != "reported")
