@@ -106,7 +106,7 @@ function comparisonParams() {
 
 const COLUMNS = ["Study", "Cohort", "Design", "Regimen", "x/n", "Rate % (95% CI)", "Median PFS", "HR (95% CI)", "Flags", "Sources"];
 
-// How the row's responder count was obtained (kb.analysis.response_table.COUNT_ORIGINS).
+// How the row's responder count was obtained (kb.analysis.pooling_gate.COUNT_ORIGINS).
 const COUNT_ORIGIN = {
   reported: "count printed by the source",
   derived: "count not printed: the only whole number that fits the printed figures",

@@ -15,6 +15,7 @@ from kb.analysis.response_table import OptionError
 from kb.analysis.values import NOT_REPORTED, REPORTED, HazardRatio, Interval, Median
 from kb.graph.store import as_int
 from kb.knowledge_base import KnowledgeBase
+from kb.namespaces import local_name
 
 RELATION_ORDER = {
     "definingExposure": 1,
@@ -32,10 +33,6 @@ UNSELECTED = "not selected by refractory status"
 BEFORE_UNKNOWN = "refractory status before the earlier regimen not recorded"
 # Designs up to this evidence rank are prospective (a pooled post hoc analysis pools prospective trials).
 PROSPECTIVE_RANK = 4
-
-
-def local_name(term: Node | str) -> str:
-    return str(term).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 def number(term: Node | None) -> float | None:
@@ -272,11 +269,6 @@ class Context:
         key = relation + ":" + ",".join(sorted(local_name(m) for m in members))
         label = f"{RELATION_WORDS.get(relation, relation)} {' + '.join(sorted(members.values()))}"
         return Stratum(key, label, relation, frozenset(members))
-
-    def refractory_stratum(self, cohort: Node) -> tuple[str, str]:
-        """(key, label) of the cohort's defining refractory status."""
-        found = self.stratum(cohort)
-        return found.key, found.label
 
     def covers(self, stratum: Stratum, wanted: Iterable[Node]) -> bool:
         """Whether a population refractory to all of `stratum` is refractory to at least `wanted`:

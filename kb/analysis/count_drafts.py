@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from rdflib import Literal
 from rdflib.term import Node
 
-from kb.analysis.cohort_reads import Context, local_name
+from kb.analysis.cohort_reads import Context
 from kb.analysis.count_figures import Figure, category_figures, choose, claim_figure, combine, fits_size
 from kb.analysis.response_table import Source
 from kb.graph.store import as_bool
+from kb.namespaces import local_name
 from kb.reasoning.derivation import record_count_iri
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from rdflib import Literal
 from rdflib.term import Node
 
-from kb.analysis.cohort_reads import Context, local_name, number
+from kb.analysis.cohort_reads import Context, number
 from kb.graph.store import as_bool, as_int
-from kb.namespaces import MM
+from kb.namespaces import MM, local_name
 from kb.reasoning.counts import candidates
 
 

@@ -49,7 +49,6 @@ THRESHOLDS = ("PR", "MR", "VGPR", "CR")
 GROUPINGS = ("refractory-status", "regimen", "drug-class", "design", "study")
 PATIENT_ATTRIBUTES = ("imid-added", "prior-asct", "sex", "myeloma-subtype")
 CI_METHODS = ("clopper-pearson", "wilson", "jeffreys")
-COUNT_ORIGINS = ("reported", "derived", "reconstructed", "ambiguous", "inconsistent", "unknown")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from kb.analysis.response_table import ComparisonTable, HazardRatioRow, NotPooled, Pooled, Row
 from kb.namespaces import MM
+from kb.render.markup import escape
 from kb.render.numbers import (
     HAZARD_RATIO_PLACES,
     figure_text,
@@ -19,7 +20,7 @@ from kb.render.numbers import (
     percent_range,
     percent_text,
 )
-from kb.render.svg import coordinate, escape
+from kb.render.svg import coordinate
 
 # Layout, in px. Fixed so that the same table always gives the same bytes.
 MARGIN = 10.0

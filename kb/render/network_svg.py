@@ -10,7 +10,8 @@ from typing import Any
 import networkx as nx
 
 from kb.analysis.network import CITES, HEAD_TO_HEAD, SEQUENCE, SUMMARIZES
-from kb.render.svg import coordinate, escape
+from kb.render.markup import escape
+from kb.render.svg import coordinate
 
 _EDGE_STYLE: dict[str, tuple[str, str, str]] = {  # kind -> (colour, width, dash pattern)
     HEAD_TO_HEAD: ("#1f4e79", "2.0", ""),

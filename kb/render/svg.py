@@ -1,19 +1,8 @@
-"""What the hand-written SVG writers share: text escaping and coordinates as fixed-point text."""
+"""What the hand-written SVG writers share: coordinates as fixed-point text (escaping: kb.render.markup)."""
 
 from __future__ import annotations
 
 from kb.render.numbers import number_text
-
-
-def escape(text: str) -> str:
-    """Escape for both element content and double-quoted attribute values."""
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&apos;")
-    )
 
 
 def coordinate(value: float, places: int) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Iterator
 
 from kb.analysis.response_table import CAVEATS, ComparisonTable, NotPooled, Row
+from kb.render.markup import escape
 from kb.render.numbers import hazard_ratio_text, median_text, number_text, percent_range, percent_text
 
 DISPLAY_COLUMNS = (
@@ -166,7 +166,7 @@ def to_markdown(table: ComparisonTable) -> str:
 
 
 def _h(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return escape(str(text))
 
 
 def to_html(table: ComparisonTable) -> str:
