@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kb.analysis.stats import CI_METHODS as CI_METHODS  # an option list of the comparison
 from kb.analysis.values import HazardRatio, Median
 
 
@@ -48,7 +49,6 @@ CAVEATS: dict[str, str] = {
 THRESHOLDS = ("PR", "MR", "VGPR", "CR")
 GROUPINGS = ("refractory-status", "regimen", "drug-class", "design", "study")
 PATIENT_ATTRIBUTES = ("imid-added", "prior-asct", "sex", "myeloma-subtype")
-CI_METHODS = ("clopper-pearson", "wilson", "jeffreys")
 
 
 @dataclass(frozen=True)
