@@ -268,6 +268,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    from kb.synth.writer import write
+
+    written = write(Path(args.out), args.studies, args.seed)
+    print(
+        f"mmkb synth: {written.studies} studies, {written.triples} triples "
+        f"({written.triples / written.studies:.0f} per study), {written.bytes} bytes written to "
+        f"{written.path} in {written.seconds:.2f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _table(names: list[str], rows: list[list[str]]) -> str:
     widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
     lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
