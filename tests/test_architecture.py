@@ -47,3 +47,18 @@ def test_command_line_answers_help_and_option_errors_without_loading_the_graph()
     assert failed.returncode == 2
     assert "invalid choice: 'bogus'" in failed.stderr
     assert failed.stderr.endswith("loaded: \n")
+
+
+def test_every_package_of_the_tree_is_installed() -> None:
+    """A package missing from [tool.setuptools] packages works from a checkout and fails once installed."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    listed = set(config["packages"])
+    moved = {folder: name for name, folder in config.get("package-dir", {}).items()}
+    found = set()
+    for init in [path for top in ("kb", "api", "ontology") for path in root.glob(f"{top}/**/__init__.py")]:
+        folder = init.parent.relative_to(root).as_posix()
+        found.add(moved.get(folder, folder.replace("/", ".")))
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
