@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request, Response
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF
@@ -127,7 +128,7 @@ async def _pool(request: Request, settings: Settings) -> WorkerPool:
     prefixes = json.dumps(PREFIXES).encode()
 
     def dump() -> bytes:
-        return kb.store.dump_nquads()
+        return kb.store.oxigraph.dump(format=ox.RdfFormat.N_QUADS) or b""
 
     return await pools.start(kb, dump, prefixes, limits)
 
