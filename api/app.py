@@ -1,8 +1,13 @@
 """The HTTP service: create_app(kb, settings) mounts one router per resource behind the service-wide
 middleware. Nothing is loaded at import: the knowledge base is the one passed in, or is opened once
-when the app starts (its lifespan), from the files named in MMKB_DATA or else the shipped ones.
+when the app starts (its lifespan): the built store of the `store` setting (MMKB_STORE), else the files
+named in MMKB_DATA, else the shipped ones.
 
-    uvicorn --factory api.app:create_app        # settings from MMKB_* variables, data from MMKB_DATA
+A service on a built store serves the build the store pointed to when it started, REST and SPARQL
+alike, until it is restarted; a later `mmkb build` leaves that build in place while it is open.
+
+    uvicorn --factory api.app:create_app        # settings from MMKB_* variables, data from MMKB_STORE
+                                                # or MMKB_DATA
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from api.routes import (
     sparql,
     studies,
 )
-from api.settings import Settings
+from api.settings import Settings, SettingsError
 from kb.knowledge_base import KnowledgeBase
 
 # A child of uvicorn's logger, so that the startup line shows wherever uvicorn logs.
@@ -84,25 +89,26 @@ def data_paths(environ: Mapping[str, str] | None = None) -> list[Path] | None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.kb is None:  # startup, before any request: loading here blocks nothing
-        app.state.kb, app.state.triples = _loaded(app.state.data_paths)
+        app.state.kb = _loaded(app.state.data_paths, app.state.settings.store)
+        app.state.triples = app.state.kb.triples()
     async with sparql.lifespan(app):  # this app's SPARQL workers, ended when it stops
         yield
 
 
-def _loaded(paths: list[Path] | None) -> tuple[KnowledgeBase, int]:
-    """The knowledge base of `paths` (the shipped files when None), opened and logged, with its number
-    of triples.
-
-    Counting scans every triple (Oxigraph's len is not O(1)); the graph is read-only, so it is counted
-    once here and /health reads the number."""
+def _loaded(paths: list[Path] | None, store: str) -> KnowledgeBase:
+    """The knowledge base of the built `store`, else of `paths` (the shipped files when None), opened and
+    logged."""
     started = time.perf_counter()
-    knowledge_base = KnowledgeBase.open(paths)
-    triples = len(knowledge_base)
-    studies_count = len(knowledge_base.select("SELECT ?s WHERE { ?s a mm:Study }"))
+    knowledge_base = KnowledgeBase.from_store(store) if store else KnowledgeBase.open(paths)
+    studies = knowledge_base.select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a mm:Study }")[0]["n"]
     logger.info(
-        "loaded %d triples, %d studies in %.2f s", triples, studies_count, time.perf_counter() - started
+        "%s %d triples, %s studies in %.2f s",
+        f"opened the build {knowledge_base.build.path}: " if knowledge_base.build else "loaded",
+        knowledge_base.triples(),
+        studies,
+        time.perf_counter() - started,
     )
-    return knowledge_base, triples
+    return knowledge_base
 
 
 def middleware(settings: Settings) -> list[Middleware]:
@@ -129,9 +135,12 @@ def middleware(settings: Settings) -> list[Middleware]:
 
 def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None) -> FastAPI:
     """The FastAPI application serving `kb` under `settings` (defaults and MMKB_* environment variables
-    when None). Without `kb`, the files named in MMKB_DATA (the shipped ones when unset) are opened
-    when the app starts, so a factory call with no arguments loads nothing."""
+    when None). Without `kb`, the built store of `settings.store`, else the files named in MMKB_DATA (the
+    shipped ones when unset), are opened when the app starts, so a factory call with no arguments loads
+    nothing."""
     settings = settings if settings is not None else Settings.from_env()
+    if kb is None and settings.store and data_paths():
+        raise SettingsError(f"MMKB_STORE serves a built store and {DATA_ENV} names files: set one of them")
     app = FastAPI(
         title="mmkb",
         version=kb_package.__version__,
@@ -144,7 +153,7 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
     app.state.settings = settings
     app.state.data_paths = data_paths() if kb is None else None
     app.state.kb = kb
-    app.state.triples = len(kb) if kb is not None else 0
+    app.state.triples = kb.triples() if kb is not None else 0  # counted once: /health reads it
     register_error_handlers(app)
     include_routers(app)
     app.add_middleware(  # outermost; the key covers what the inner layers check
@@ -152,5 +161,16 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
         max_entries=settings.response_cache_entries,
         max_bytes=settings.response_cache_bytes,
         max_entry_bytes=settings.response_cache_entry_bytes,
+        version=lambda: store_version(app.state.kb),
     )
     return app
+
+
+def store_version(knowledge_base: KnowledgeBase | None) -> str:
+    """What the answers of `knowledge_base` are a function of: its build (a new one for every build), or,
+    for files loaded in memory, the knowledge base object itself."""
+    if knowledge_base is None:
+        return ""
+    if knowledge_base.build is not None:
+        return f"build:{knowledge_base.build.id}"
+    return f"loaded:{id(knowledge_base)}"

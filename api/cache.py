@@ -1,7 +1,10 @@
 """A bounded in-memory response cache for GET requests, as pure ASGI middleware (the graph is read-only).
 
 The knowledge base does not change after it is loaded, so the answer to a GET on a REST route is a
-function of the request line and the headers it depends on. This middleware keeps the complete 200
+function of the store version (`version()`: the build served, api.app.store_version), the request line
+and the headers it depends on. The computed tables (the comparison, its forest plot, the networks) are
+thus computed once per store version and representation; when the version changes, every entry is
+dropped. This middleware keeps the complete 200
 answers of such requests in a least-recently-used map bounded by entries and by bytes, and replays them
 without running the route. It sits outermost, so the key holds every header the inner middleware decides
 on (Host, Origin) besides those that select the representation (Accept, Accept-Encoding): a stored
@@ -19,6 +22,7 @@ response_cache_bytes and response_cache_entry_bytes), passed by create_app.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,6 +35,10 @@ BYPASS_HEADERS = frozenset(
 CACHE_HEADER = b"x-cache"
 
 Key = tuple[str, bytes, tuple[bytes, ...]]
+
+
+def _unversioned() -> str:
+    return ""
 
 
 @dataclass(frozen=True)
@@ -58,8 +66,11 @@ class ResponseCache:
         max_bytes: int,
         max_entry_bytes: int,
         excluded_prefixes: tuple[str, ...] = EXCLUDED_PREFIXES,
+        version: Callable[[], str] = _unversioned,
     ) -> None:
         self.app = app
+        self.version = version
+        self.cached_version: str | None = None  # the version the entries belong to
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.max_entry_bytes = min(max_bytes, max_entry_bytes)
@@ -103,6 +114,11 @@ class ResponseCache:
         if key is None:
             await self.app(scope, receive, send)
             return
+        version = self.version()
+        if version != self.cached_version:  # another build is served: nothing stored answers for it
+            self.entries.clear()
+            self.bytes = 0
+            self.cached_version = version
         entry = None if fresh else self.entries.get(key)
         if entry is not None:
             self.entries.move_to_end(key)
@@ -117,10 +133,11 @@ class ResponseCache:
             await send({"type": "http.response.body", "body": entry.body, "more_body": False})
             return
         self.misses += 1
-        await self._fill(key, scope, receive, send)
+        await self._fill(key, scope, receive, send, version)
 
-    async def _fill(self, key: Key, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the app, passing its answer through while keeping a copy of a storable one."""
+    async def _fill(self, key: Key, scope: Scope, receive: Receive, send: Send, version: str) -> None:
+        """Run the app, passing its answer through while keeping a copy of a storable one (unless another
+        store version is served by the time it is complete)."""
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
         state = {"storable": False, "size": 0}
@@ -138,7 +155,7 @@ class ResponseCache:
                     chunks.clear()
                 else:
                     chunks.append(body)
-                    if not message.get("more_body", False):
+                    if not message.get("more_body", False) and version == self.cached_version:
                         self._store(key, Entry(tuple(headers), b"".join(chunks)))
             await send(message)
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def _setting(default: Any, env: str, help: str) -> Any:
+def _setting(default: Any, env: str, help: str, metavar: str | None = None) -> Any:
     """A field with its environment variable and the help text shared by the CLI and the README."""
-    return field(default=default, metadata={"env": env, "help": help})
+    return field(default=default, metadata={"env": env, "help": help, "metavar": metavar})
 
 
 class SettingsError(ValueError):
@@ -23,6 +23,14 @@ class SettingsError(ValueError):
 class Settings:
     """Every limit and switch of the service. Defaults suit a single machine serving its own users."""
 
+    # What is served: a built store, or (none) the curated files
+    store: str = _setting(
+        "",
+        "MMKB_STORE",
+        "a built store (mmkb build --store DIR) to serve, opened read-only; the build it points to at start "
+        "is served until a restart",
+        metavar="DIR",
+    )
     # SPARQL evaluation
     sparql_deadline_seconds: float = _setting(
         10.0, "MMKB_SPARQL_DEADLINE", "seconds a SPARQL query may run (parsing included) before 503"
@@ -41,7 +49,10 @@ class Settings:
         16, "MMKB_SPARQL_QUEUE", "SPARQL requests that may wait for a worker; more are answered 503 at once"
     )
     sparql_worker_memory_mb: int = _setting(
-        2048, "MMKB_SPARQL_WORKER_MEMORY_MB", "memory limit of each SPARQL worker process, in MiB"
+        2048,
+        "MMKB_SPARQL_WORKER_MEMORY_MB",
+        "memory limit of each SPARQL worker process, in MiB (a worker on a built store gets 512 MiB more "
+        "address space to open it)",
     )
     # HTTP
     max_body_bytes: int = _setting(
@@ -154,9 +165,13 @@ def add_options(parser: argparse.ArgumentParser) -> None:
             dest=f.name,
             default=None,
             type=_option_type(f),
-            metavar=type(f.default).__name__.upper() if not isinstance(f.default, tuple) else "A,B,...",
+            metavar=f.metadata["metavar"] or _metavar(f.default),
             help=text.replace("%", "%%"),
         )
+
+
+def _metavar(default: Any) -> str:
+    return "A,B,..." if isinstance(default, tuple) else type(default).__name__.upper()
 
 
 def _option_type(f: dataclasses.Field[Any]) -> Callable[[str], Any]:

@@ -19,7 +19,7 @@ from api.sparql_results import (
     write_solutions,
     write_triples,
 )
-from api.sparql_screen import NO_OUTBOUND, screen
+from api.sparql_screen import NO_OUTBOUND, decode_escapes, screen, words
 
 _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 _MAX_DETAIL = 160
@@ -77,6 +77,27 @@ def error(status: int, message: str, retire: bool = False) -> Outcome:
     return Outcome(status, message.encode(), "text/plain; charset=utf-8", retire)
 
 
+@dataclass(frozen=True)
+class WorkerData:
+    """What a worker serves: a built store it opens read-only at `store_path`, or else a copy of the
+    knowledge base sent to it as N-Quads."""
+
+    store_path: str | None = None
+    nquads: bytes = b""
+
+    def header(self) -> bytes:
+        return json.dumps({"store_path": self.store_path}).encode()
+
+
+def open_data(header: bytes, nquads: bytes) -> tuple[ox.Store, bool]:
+    """The store a worker answers from, and whether its default graph must be asked for as the union of
+    the named graphs (a built store, which is never written, does not hold the union materialized)."""
+    path = json.loads(header)["store_path"]
+    if path:
+        return ox.Store.read_only(path), True
+    return load_store(nquads), False
+
+
 def load_store(nquads: bytes) -> ox.Store:
     """An in-memory store of `nquads` whose default graph also holds every triple (the union).
 
@@ -90,20 +111,24 @@ def load_store(nquads: bytes) -> ox.Store:
     return store
 
 
-def execute(store: ox.Store, prefixes: dict[str, str], job: Job) -> Outcome:
+def execute(store: ox.Store, prefixes: dict[str, str], job: Job, *, union: bool = False) -> Outcome:
     """Evaluate `job`; every failure is an Outcome whose message says what to change."""
     refusal = screen(job.query)
     if refusal is not None:
         return error(refusal.status, refusal.message)
-    return evaluate(store, prefixes, job)
+    return evaluate(store, prefixes, job, union=union)
 
 
-def evaluate(store: ox.Store, prefixes: dict[str, str], job: Job) -> Outcome:
-    """Evaluate `job` without the lexical screen: what the engine does with any text."""
+def evaluate(store: ox.Store, prefixes: dict[str, str], job: Job, *, union: bool = False) -> Outcome:
+    """Evaluate `job` without the lexical screen: what the engine does with any text. With `union`, a
+    query that names no dataset (no protocol graphs, no FROM) gets the union of the named graphs as its
+    default graph."""
     try:
         dataset = _dataset(job)
     except ValueError as exc:
         return error(400, str(exc))
+    if union and not dataset and not names_dataset(job.query):
+        dataset = {"use_default_graph_as_union": True}
     try:
         results = store.query(job.query, prefixes=prefixes, **dataset)
         return _answer(results, job, prefixes)
@@ -122,6 +147,15 @@ def evaluate(store: ox.Store, prefixes: dict[str, str], job: Job) -> Outcome:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
         return error(400, "the query could not be evaluated by the engine; simplify it", retire=True)
+
+
+def names_dataset(query: str) -> bool:
+    """Whether the query has a FROM or FROM NAMED clause. Oxigraph drops those clauses when asked for the
+    union default graph, so such a query is evaluated on its own dataset. Read lexically (the word FROM
+    outside strings, IRIs and comments, as sent or with its codepoint escapes decoded): FROM is a keyword
+    nowhere else in a query, and erring towards finding it only costs a query the union default graph."""
+    readings = [query, decode_escapes(query)] if "\\" in query else [query]
+    return any("FROM" in words(text) for text in readings)
 
 
 def _dataset(job: Job) -> dict[str, Any]:

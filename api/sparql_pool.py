@@ -18,12 +18,16 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from api.sparql_engine import Job, Outcome
+from api.sparql_engine import Job, Outcome, WorkerData
 from api.sparql_worker import READY
 
 logger = logging.getLogger("uvicorn.error.mmkb.sparql")
 _STARTUP_SECONDS = 60.0
 _START_ATTEMPTS = 3
+# Address space a worker on a built store gets beyond its memory limit: opening the store (RocksDB,
+# read-only) reserves about 230 MiB for its threads and arenas, little of it resident, while the data
+# stays on disk instead of in the worker's memory.
+STORE_ADDRESS_SPACE_MB = 512
 
 
 class Unavailable(Exception):
@@ -106,19 +110,22 @@ class Spawner:
 class _Worker:
     """The server's handle on one worker process and its pipe."""
 
-    def __init__(self, nquads: bytes, prefixes: bytes, memory_mb: int, spawner: Spawner) -> None:
+    def __init__(self, data: WorkerData, prefixes: bytes, memory_mb: int, spawner: Spawner) -> None:
         ours, theirs = socket.socketpair()
+        if data.store_path is not None:
+            memory_mb += STORE_ADDRESS_SPACE_MB
         with theirs:
             args = [sys.executable, "-m", "api.sparql_worker", str(theirs.fileno()), str(os.getpid())]
             self.process = spawner.popen([*args, str(memory_mb)], theirs.fileno())
         self.conn = Connection(ours.detach())
-        self._data = (prefixes, nquads)
+        self._data = (prefixes, data.header(), data.nquads)
 
     def start(self) -> None:
-        """Send the data and wait until the worker has loaded it; raise WorkerDied if it does not."""
+        """Send the data (or the path of the store to open) and wait until the worker has it; raise
+        WorkerDied if it does not."""
         try:
-            self.conn.send_bytes(self._data[0])
-            self.conn.send_bytes(self._data[1])
+            for message in self._data:
+                self.conn.send_bytes(message)
             if self.conn.poll(_STARTUP_SECONDS) and self.conn.recv_bytes() == READY:
                 return
         except (EOFError, OSError):
@@ -154,16 +161,18 @@ class _Worker:
 
 
 class WorkerPool:
-    """Worker processes, each holding its own copy of the store, behind a bounded admission.
+    """Worker processes behind a bounded admission, each opening the built store read-only or holding
+    its own copy of the knowledge base (`data`).
 
     At most `workers + queue` requests are admitted; each runs on a thread of the pool's own
     executor, so waiting for SPARQL never holds the threads other routes use. `spawner` starts the
     processes.
     """
 
-    def __init__(self, nquads: bytes, prefixes: bytes, limits: PoolLimits, spawner: Spawner) -> None:
+    def __init__(self, data: WorkerData, prefixes: bytes, limits: PoolLimits, spawner: Spawner) -> None:
         self.limits = limits
-        self._data = (nquads, prefixes)
+        self.data = data
+        self._prefixes = prefixes
         self._spawner = spawner
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
@@ -241,7 +250,7 @@ class WorkerPool:
                 if self._closed:
                     return
             try:
-                worker = _Worker(*self._data, self.limits.memory_mb, self._spawner)
+                worker = _Worker(self.data, self._prefixes, self.limits.memory_mb, self._spawner)
             except Closed:
                 return
             except OSError:
@@ -298,7 +307,7 @@ class WorkerPool:
 
 class WorkerPools:
     """The SPARQL workers of one application: a pool per knowledge base, the thread that spawns their
-    processes and the thread that starts a pool (it dumps the store, which must not block the event
+    processes and the thread that starts a pool (it may dump the store, which must not block the event
     loop). Nothing runs until the first pool is asked for; close() ends it all."""
 
     def __init__(self) -> None:
@@ -317,13 +326,18 @@ class WorkerPools:
             return None
 
     async def start(
-        self, owner: object, dump: Callable[[], bytes], prefixes: bytes, limits: PoolLimits
+        self,
+        owner: object,
+        dump: Callable[[], bytes],
+        prefixes: bytes,
+        limits: PoolLimits,
+        store_path: str | None = None,
     ) -> WorkerPool:
         """`pool_for` run on the starter thread."""
         with self._lock:
             if self._closed:
                 raise Closed("the service is shutting down")
-            future = self._starter.submit(self.pool_for, owner, dump, prefixes, limits)
+            future = self._starter.submit(self.pool_for, owner, dump, prefixes, limits, store_path)
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -333,10 +347,16 @@ class WorkerPools:
             raise Closed("the service is shutting down") from None  # close() cancelled the start
 
     def pool_for(
-        self, owner: object, dump: Callable[[], bytes], prefixes: bytes, limits: PoolLimits
+        self,
+        owner: object,
+        dump: Callable[[], bytes],
+        prefixes: bytes,
+        limits: PoolLimits,
+        store_path: str | None = None,
     ) -> WorkerPool:
-        """The pool serving `owner`'s store, started on first use and returned once a worker is ready;
-        `dump()` gives the store as N-Quads. Closed once these pools are closed."""
+        """The pool serving `owner`'s store, started on first use and returned once a worker is ready.
+        Its workers open the built store at `store_path` read-only, or, without one, each loads a copy:
+        `dump()`, the store as N-Quads. Closed once these pools are closed."""
         with self._lock:
             if self._closed:
                 raise Closed("the service is shutting down")
@@ -347,7 +367,8 @@ class WorkerPools:
             if pool is None:
                 if self._spawner is None:
                     self._spawner = Spawner()
-                pool = WorkerPool(dump(), prefixes, limits, self._spawner)
+                data = WorkerData(store_path=store_path) if store_path else WorkerData(nquads=dump())
+                pool = WorkerPool(data, prefixes, limits, self._spawner)
                 self._pools[id(owner)] = (weakref.ref(owner), pool)
         if not pool.started:  # the first queries wait for the start, not against their deadline
             pool.started = pool.wait_ready()

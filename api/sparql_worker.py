@@ -1,7 +1,8 @@
 """A SPARQL worker process: confined first, then it loads the data once and answers jobs from a pipe.
 
 Run as ``python -m api.sparql_worker FD PARENT_PID MEMORY_MB``. Messages are byte strings, never
-pickles: the server sends the prefixes (JSON) and the data (N-Quads), then one JSON job at a time;
+pickles: the server sends the prefixes (JSON), the data's header (JSON: the path of a built store to
+open read-only, or none) and the data (N-Quads, empty for a built store), then one JSON job at a time;
 the worker answers each with a JSON header and the body.
 """
 
@@ -18,17 +19,17 @@ READY = b"ready"
 
 def serve(conn: Connection) -> None:
     """Load the store, say ready, then answer jobs until the pipe closes or a job retires the worker."""
-    from api.sparql_engine import Job, execute, load_store  # imported after confinement
+    from api.sparql_engine import Job, execute, open_data  # imported after confinement
 
     prefixes = json.loads(conn.recv_bytes())
-    store = load_store(conn.recv_bytes())
+    store, union = open_data(conn.recv_bytes(), conn.recv_bytes())
     conn.send_bytes(READY)
     while True:
         try:
             job = Job.from_bytes(conn.recv_bytes())
         except (EOFError, OSError):  # the server closed the pipe or went away
             return
-        outcome = execute(store, prefixes, job)
+        outcome = execute(store, prefixes, job, union=union)
         conn.send_bytes(outcome.header())
         conn.send_bytes(outcome.body)
         if outcome.retire:

@@ -14,12 +14,20 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from kb import records
+from kb.graph.built_store import Build, open_build
 from kb.graph.export import export
 from kb.graph.load import Loaded, LoadError, load
 from kb.graph.store import GraphStore, as_bool, as_int
 from kb.namespaces import ID, INFERRED_GRAPH, local_name
 from kb.queries import query_text
-from kb.reasoning.conflicts import Finding, Resolved, classify_findings, conflicts_graph
+from kb.reasoning.conflicts import (
+    Finding,
+    Findings,
+    Resolved,
+    classify_findings,
+    conflicts_graph,
+    stored_findings,
+)
 from kb.reasoning.derivation import explain, record_counts
 from kb.reasoning.infer import materialize
 from kb.reasoning.refractory import CategoryCount, RefractoryCategories, count_category
@@ -61,16 +69,20 @@ class LoadFailed(Exception):
 class KnowledgeBase:
     """The ontology and curated evidence in one store, with count reconstruction and conflict findings."""
 
-    def __init__(self, loaded: Loaded) -> None:
+    def __init__(self, loaded: Loaded, *, build: Build | None = None) -> None:
+        """Reason over the loaded files, or, given the `build` they were read from, read back what its
+        build reasoned (kb.graph.built_store): the store already holds the inferred graph."""
         self.loaded = loaded
         self.store: GraphStore = loaded.store
+        self.build = build
         # statements only the reasoner writes that the loaded files held (an export read back), by graph
-        self.recomputed: dict[str, int] = materialize(self.store)
-        self.store.add_graph(INFERRED_GRAPH, record_counts(self.store))
-        found = classify_findings(self.store)
-        self.conflicts: list[Finding] = found.conflicts
-        self.resolved: list[Resolved] = found.resolved
-        self.store.add_graph(INFERRED_GRAPH, conflicts_graph(self.conflicts, self.resolved))
+        self.recomputed: dict[str, int] = {}
+        self._findings: Findings | None = None  # a built store's, read when first asked for
+        if build is None:
+            self.recomputed = materialize(self.store)
+            self.store.add_graph(INFERRED_GRAPH, record_counts(self.store))
+            self._findings = classify_findings(self.store)
+            self.store.add_graph(INFERRED_GRAPH, conflicts_graph(self.conflicts, self.resolved))
         self.categories = RefractoryCategories(self.store)
 
     @classmethod
@@ -80,6 +92,36 @@ class KnowledgeBase:
         if loaded.errors:
             raise LoadFailed(loaded.errors)
         return cls(loaded)
+
+    @property
+    def conflicts(self) -> list[Finding]:
+        """The findings of the integrity rules that no interpretation resolves, by rule and IRI."""
+        return self._stored().conflicts
+
+    @property
+    def resolved(self) -> list[Resolved]:
+        """The findings an interpretation resolves, kept for review."""
+        return self._stored().resolved
+
+    def _stored(self) -> Findings:
+        if self._findings is None:  # a built store: opening it does not wait for what it may not need
+            assert self.build is not None
+            self._findings = stored_findings(self.store, self.build.finding_order())
+        return self._findings
+
+    @classmethod
+    def from_store(cls, directory: Path | str) -> KnowledgeBase:
+        """Open a built store (`mmkb build --store DIR`) read-only, without parsing, validating or reasoning:
+        the findings and everything else the build computed are read back from it. BuiltStoreError when
+        `directory` holds no mmkb build."""
+        build = open_build(directory)
+        files = {graph: Path(path) for graph, path in build.stamp.graphs.items()}
+        return cls(Loaded(build.store, files=files), build=build)
+
+    def triples(self) -> int:
+        """How many triples the knowledge base holds: a built store's stamped count (counting scans every
+        triple), else the count of the store."""
+        return self.build.stamp.triples if self.build is not None else len(self.store)
 
     def query(self, text: str, bindings: Mapping[str, Node | Sequence[Node]] | None = None) -> Result:
         return self.store.query(text, bindings)

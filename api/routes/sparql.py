@@ -130,7 +130,9 @@ async def _pool(request: Request, settings: Settings) -> WorkerPool:
     def dump() -> bytes:
         return kb.store.oxigraph.dump(format=ox.RdfFormat.N_QUADS) or b""
 
-    return await pools.start(kb, dump, prefixes, limits)
+    # the workers of a built store open it themselves, read-only: nothing is copied to them
+    store_path = str(kb.build.path) if kb.build is not None else None
+    return await pools.start(kb, dump, prefixes, limits, store_path)
 
 
 def _describe(request: Request) -> Response:

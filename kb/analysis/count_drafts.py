@@ -59,7 +59,11 @@ def claim_drafts(ctx: Context, threshold: Node, ipd_cohorts: set[Node]) -> list[
 
 def _draft(ctx: Context, cohort: Node, to_regimen: Node | None, figures: list[Figure]) -> Draft:
     chosen = choose(figures)
-    same_cut = [f for f in figures if f.cut == chosen.cut]
+    # the chosen figure first, then by claim: the order the store returns rows in is no order at all
+    same_cut = sorted(
+        (f for f in figures if f.cut == chosen.cut),
+        key=lambda f: (f is not chosen, [str(c) for c in f.claims]),
+    )
     combined = combine(chosen, same_cut)
     printed = ""
     claim = chosen.claim

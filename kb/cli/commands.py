@@ -23,6 +23,10 @@ def _open_kb(args: argparse.Namespace) -> KnowledgeBase:
     from kb.knowledge_base import KnowledgeBase
 
     paths = [Path(p) for p in args.kb] if getattr(args, "kb", None) else None
+    if getattr(args, "store", None):
+        if paths or getattr(args, "location", None):
+            raise ValueError("--store reads a built store; --kb and --location load files: give one of them")
+        return KnowledgeBase.from_store(args.store)
     return KnowledgeBase.open(paths, location=getattr(args, "location", None))
 
 
@@ -48,6 +52,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0 if report.valid else 1
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from kb.build import BuildFailed, build
+
+    try:
+        built = build(args.store, [Path(p) for p in args.kb] if args.kb else None)
+    except BuildFailed as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        count = f"{len(exc.problems)} error{'s' if len(exc.problems) != 1 else ''}"
+        print(f"mmkb build: {count}; {args.store} left as it was", file=sys.stderr)
+        return 1
+    print(
+        f"mmkb build: {args.store} -> {built.path}: {built.stamp.triples} triples from "
+        f"{len(built.stamp.files)} files, {built.conflicts} conflict findings, in {built.seconds:.2f} s",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -257,10 +280,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = from_args(args)
     paths = [Path(p) for p in [*(args.kb or []), *(args.data or [])]] or None
     started = time.perf_counter()
-    kb = KnowledgeBase.open(paths)
-    studies = len(kb.select("SELECT DISTINCT ?s WHERE { ?s a mm:Study }"))
+    if settings.store and paths:
+        raise ValueError("--store serves a built store; --kb and --data load files: give one of them")
+    kb = KnowledgeBase.from_store(settings.store) if settings.store else KnowledgeBase.open(paths)
+    studies = kb.select("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a mm:Study }")[0]["n"]
+    how = f"opened from {kb.build.path}" if kb.build else "loaded"
     print(
-        f"mmkb: {len(kb)} triples, {studies} studies loaded in {time.perf_counter() - started:.2f} s; "
+        f"mmkb: {kb.triples()} triples, {studies} studies {how} in {time.perf_counter() - started:.2f} s; "
         f"serving at http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API docs at /docs)",
         file=sys.stderr,
     )

@@ -22,6 +22,11 @@ class _Parser(argparse.ArgumentParser):
 def _with_kb(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kb", nargs="+", metavar="PATH", help="curated files to use instead of the shipped ones")
     p.add_argument("--location", default=None, help="where the graph lives: memory (default) or oxigraph:DIR")
+    p.add_argument(
+        "--store",
+        metavar="DIR",
+        help="a built store (mmkb build --store DIR) to read instead of loading, validating and reasoning",
+    )
 
 
 def _with_selection(p: argparse.ArgumentParser) -> None:
@@ -56,6 +61,19 @@ def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--kb", nargs="+", metavar="PATH", help="the files to validate (same as PATH ...)")
     p.set_defaults(func=commands.cmd_validate)
+
+    p = sub.add_parser(
+        "build",
+        help="validate and reason the curated files once, into a store every command and serve can --store",
+        description="Loads, validates (what mmkb validate checks) and reasons the shipped curated files, or "
+        "the given ones, into a new on-disk store beside DIR, then makes DIR point to it. A build that fails "
+        "exits 1 with one line per problem (file, line, record) and leaves DIR as it was.",
+    )
+    p.add_argument("--store", required=True, metavar="DIR", help="the store: a link to its current build")
+    p.add_argument(
+        "--kb", nargs="+", metavar="PATH", help="curated files to build instead of the shipped ones"
+    )
+    p.set_defaults(func=commands.cmd_build)
 
     p = sub.add_parser(
         "export",

@@ -32,6 +32,7 @@ def export(store: GraphStore, fmt: str, *, inferred: bool = True, ontology: bool
     unless left out. Output is sorted, so the same knowledge base always gives the same bytes."""
     import pyoxigraph as ox
 
+    from kb.graph.built_store import BUILD_GRAPH
     from kb.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPHS, PREFIXES
 
     try:
@@ -43,6 +44,8 @@ def export(store: GraphStore, fmt: str, *, inferred: bool = True, ontology: bool
         name = graph.value if isinstance(graph, ox.NamedNode) else ""
         if name == INFERRED_GRAPH:
             return inferred
+        if name == BUILD_GRAPH:  # a built store's stamp describes the store, not the knowledge base
+            return False
         return ontology or not name.startswith(ONTOLOGY_GRAPHS)
 
     quads = sorted(

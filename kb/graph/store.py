@@ -40,6 +40,7 @@ class QueryEngineError(RuntimeError):
 class Location:
     kind: str
     path: Path | None = None
+    read_only: bool = False  # an existing on-disk store opened without writing (a built store)
 
     @classmethod
     def parse(cls, text: str | None) -> Location:
@@ -61,7 +62,8 @@ class GraphStore:
         self.location = location or Location("memory")
         if self.location.kind == "oxigraph":
             assert self.location.path is not None
-            inner = ox.Store(str(self.location.path))
+            path = str(self.location.path)
+            inner = ox.Store.read_only(path) if self.location.read_only else ox.Store(path)
         else:
             inner = ox.Store()
         self.oxigraph = inner

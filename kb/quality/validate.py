@@ -8,7 +8,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from kb.graph.load import LoadError, load
+from kb.graph.load import Loaded, LoadError, load
 from kb.knowledge_base import KnowledgeBase
 from kb.quality.shacl import validate_shapes
 from kb.queries import query_text
@@ -114,11 +114,15 @@ def subject_files(kb: KnowledgeBase) -> dict[Node, str]:
 
 def validate(paths: list | None = None) -> Report:
     """Validate the shipped knowledge base, or the files `paths` together with the ontology."""
-    loaded = load(paths)
+    return validated(load(paths))[0]
+
+
+def validated(loaded: Loaded) -> tuple[Report, KnowledgeBase]:
+    """The report on the loaded files, and the knowledge base reasoned from them (which a build keeps)."""
     report = Report(load_errors=list(loaded.errors), files=[loaded.file_of_graph(g) for g in loaded.files])
     kb = KnowledgeBase(loaded)
     owners = subject_files(kb)
     report.violations = shacl_violations(kb, owners) + structural_violations(kb, owners)
     report.conflicts = kb.conflicts
     report.recomputed = {loaded.file_of_graph(g): n for g, n in sorted(kb.recomputed.items())}
-    return report
+    return report, kb

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from kb.graph.store import GraphStore, as_bool, as_int
-from kb.namespaces import ID, MM, local_name
+from kb.namespaces import ID, INFERRED_GRAPH, MM, local_name
 from kb.queries import query_text
 from kb.reasoning.counts import candidates, printed_number, whole_count
 from kb.reasoning.interpretations import Interpretation, interpretations, resolving
@@ -350,3 +350,35 @@ def conflicts_graph(findings: Iterable[Finding], resolved: Iterable[Resolved] = 
         if interpretation is not None:
             out.add((node, MM.resolvedBy, interpretation))
     return out
+
+
+def stored_findings(store: GraphStore, order: Mapping[str, Sequence[str]] | None = None) -> Findings:
+    """The findings conflicts_graph recorded in the store's inferred graph, read back without running a
+    rule: the conflicts and the resolved findings, in the order classify_findings gives them.
+
+    The graph holds the records a finding involves as a set; `order` gives, by finding IRI, the order in
+    which its rule named them (a built store records it, kb.graph.built_store), else IRI order."""
+    solutions = store.select(
+        "SELECT ?f ?kind ?rule ?message ?record ?by WHERE { GRAPH ?g { ?f a ?kind ; mm:rule ?rule ; "
+        "mm:message ?message OPTIONAL { ?f mm:involves ?record } OPTIONAL { ?f mm:resolvedBy ?by } } }",
+        {"g": URIRef(INFERRED_GRAPH), "kind": [MM.Conflict, MM.ResolvedFinding]},
+    )
+    found: dict[Node, dict[str, Node]] = {}
+    involved: dict[Node, set[Node]] = defaultdict(set)
+    for row in solutions:
+        found.setdefault(row["f"], row)
+        if "record" in row:
+            involved[row["f"]].add(row["record"])
+    readings = {i.iri: i for i in interpretations(store)}
+    conflicts, resolved = [], []
+    for iri, row in sorted(found.items(), key=lambda kv: (str(kv[1]["rule"]), str(kv[0]))):
+        named = (order or {}).get(str(iri))
+        records = tuple(URIRef(r) for r in named) if named else tuple(sorted(involved[iri], key=str))
+        finding = Finding(URIRef(str(row["rule"])), records, str(row["message"]))
+        if row["kind"] == MM.Conflict:
+            conflicts.append(finding)
+        elif row.get("by") in readings:
+            resolved.append(Resolved(finding, readings[row["by"]]))  # type: ignore[index]
+        else:
+            raise ValueError(f"stored finding {iri}: its interpretation {row.get('by')} is not in the store")
+    return Findings(conflicts, resolved)
