@@ -36,8 +36,10 @@ def curated_files() -> list[Path]:
 
 
 def display_path(path: Path) -> str:
-    """A path as users should read it: relative to the package's parent when inside it."""
-    try:
-        return str(path.resolve().relative_to(PACKAGE_DIR.parent))
-    except ValueError:
-        return str(path)
+    """A path as users should read it: relative to the working directory when inside it, a shipped
+    file relative to the package's parent (``kb/data/...``), any other path as given."""
+    resolved = path.resolve()
+    for base in (Path.cwd().resolve(), PACKAGE_DIR.parent):
+        if resolved.is_relative_to(base):
+            return str(resolved.relative_to(base))
+    return str(path)
