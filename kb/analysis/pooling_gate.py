@@ -8,6 +8,7 @@ arms as single proportions; no rows that share patients. Each failure has a stab
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -53,14 +54,24 @@ def _mixed(rows: Sequence[GateInput], key: Callable[[GateInput], str]) -> list[s
 
 
 def _overlapping(rows: Sequence[GateInput]) -> list[str]:
+    """Each pair of rows (in row order) of one cohort or study, or of which one names the other's study
+    or cohort among those it shares patients with. Rows are found by their identifiers, not compared pair
+    by pair, so the work grows with the rows and the pairs found."""
+    by_study: dict[str, set[int]] = defaultdict(set)
+    by_cohort: dict[str, set[int]] = defaultdict(set)
+    naming: dict[str, set[int]] = defaultdict(set)  # a study or cohort id -> the rows overlapping it
+    for i, row in enumerate(rows):
+        by_study[row.study_id].add(i)
+        by_cohort[row.cohort_id].add(i)
+        for other in row.overlaps_with:
+            naming[other].add(i)
     messages = []
     for i, row in enumerate(rows):
-        for other in rows[i + 1 :]:
-            shared = row.cohort_id == other.cohort_id or row.study_id == other.study_id
-            linked = {other.study_id, other.cohort_id} & row.overlaps_with
-            back = {row.study_id, row.cohort_id} & other.overlaps_with
-            if shared or linked or back:
-                messages.append(f"{row.study_id} and {other.study_id}")
+        partners = by_study[row.study_id] | by_cohort[row.cohort_id]
+        partners |= naming.get(row.study_id, set()) | naming.get(row.cohort_id, set())
+        for other in row.overlaps_with:
+            partners |= by_study.get(other, set()) | by_cohort.get(other, set())
+        messages += [f"{row.study_id} and {rows[j].study_id}" for j in sorted(j for j in partners if j > i)]
     return messages
 
 
