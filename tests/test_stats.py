@@ -52,6 +52,20 @@ def test_jeffreys_uses_beta_quantiles_with_boundary_convention(x, n):
     assert 0.0 <= low <= x / n <= high <= 1.0
 
 
+@pytest.mark.parametrize("n", [1, 2, 7, 12, 50, 106, 148, 1000])
+def test_beta_quantiles_are_scipy_stats_to_the_last_bit(n):
+    # The intervals evaluate scipy.special directly, not through scipy.stats (much slower per call).
+    for x in range(n + 1):
+        for level in (0.95, 0.9):
+            alpha = 1 - level
+            exact_low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x, n - x + 1))
+            exact_high = 1.0 if x == n else float(stats.beta.ppf(1 - alpha / 2, x + 1, n - x))
+            assert clopper_pearson(x, n, level) == (exact_low, exact_high)
+            jeffreys_low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x + 0.5, n - x + 0.5))
+            jeffreys_high = 1.0 if x == n else float(stats.beta.ppf(1 - alpha / 2, x + 0.5, n - x + 0.5))
+            assert jeffreys(x, n, level) == (jeffreys_low, jeffreys_high)
+
+
 def test_boundaries_are_exact():
     assert clopper_pearson(0, 12)[0] == 0.0
     assert clopper_pearson(12, 12)[1] == 1.0

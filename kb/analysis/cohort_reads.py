@@ -1,5 +1,10 @@
 """What the comparison rows read from the graph, once: cohorts, regimens with schedules, strata, names,
-and medians and hazard ratios as values."""
+and medians and hazard ratios as values.
+
+Query rows are read as plain values (kb.graph.fast_rows): IRIs are strings, numbers are numbers. A
+comparison reads some sixteen queries, and building an rdflib term for every value read would cost
+several times what the engine takes to answer them.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rdflib import Literal
+from rdflib import URIRef
 from rdflib.term import Node
 
 from kb.analysis.response_table import OptionError
 from kb.analysis.values import NOT_REPORTED, REPORTED, HazardRatio, Interval, Median
-from kb.graph.store import as_int
+from kb.graph.fast_rows import Value, is_number, rows, whole
+from kb.graph.store import GraphStore
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import local_name
+from kb.queries import query_text
+
+Iri = str  # an IRI as fast_rows reads it
+QueryRow = Mapping[str, Value]
 
 RELATION_ORDER = {
     "definingExposure": 1,
@@ -35,25 +45,23 @@ BEFORE_UNKNOWN = "refractory status before the earlier regimen not recorded"
 PROSPECTIVE_RANK = 4
 
 
-def number(term: Node | None) -> float | None:
-    """A numeric literal's value; None for anything else (a typed unknown, no term)."""
-    if isinstance(term, Literal) and not isinstance(term.toPython(), bool):
-        return float(term.toPython())
-    return None
+def number(value: Value | None) -> float | None:
+    """A number's value as a float; None for anything else (a typed unknown, no value)."""
+    return float(value) if is_number(value) else None  # type: ignore[arg-type]
 
 
-def figure(term: Node | None, statuses: Mapping[Node, str]) -> tuple[float | None, str]:
-    """(number, REPORTED) for a numeric literal; (None, why) for a typed unknown, by its label in
-    `statuses`; (None, NOT_REPORTED) when the claim has no term at all."""
-    value = number(term)
-    if value is not None:
-        return value, REPORTED
-    if term is None:
+def figure(value: Value | None, statuses: Mapping[Iri, str]) -> tuple[float | None, str]:
+    """(number, REPORTED) for a number; (None, why) for a typed unknown, by its label in `statuses`;
+    (None, NOT_REPORTED) when the claim has no value at all."""
+    found = number(value)
+    if found is not None:
+        return found, REPORTED
+    if value is None:
         return None, NOT_REPORTED
-    return None, statuses.get(term, str(term))
+    return None, statuses.get(str(value), str(value))
 
 
-def interval(row: Mapping[str, Node], statuses: Mapping[Node, str]) -> Interval | None:
+def interval(row: QueryRow, statuses: Mapping[Iri, str]) -> Interval | None:
     """The interval of a query row with ?low ?high (and ?level); None when it gives neither bound."""
     if "low" not in row and "high" not in row:
         return None
@@ -62,17 +70,22 @@ def interval(row: Mapping[str, Node], statuses: Mapping[Node, str]) -> Interval 
     return Interval(low, high, number(row.get("level")), low_status, high_status)
 
 
-def missingness_labels(kb: KnowledgeBase) -> dict[Node, str]:
+def status_labels(store: GraphStore) -> dict[Iri, str]:
     """Each typed unknown (mm:Missingness) with its label: the status of a figure that has no number."""
-    rows = kb.select("SELECT ?c ?label WHERE { ?c a mm:Missingness ; skos:prefLabel ?label }")
-    return {r["c"]: str(r["label"]) for r in rows}
+    found = rows(store, "SELECT ?c ?label WHERE { ?c a mm:Missingness ; skos:prefLabel ?label }")
+    return {str(r["c"]): str(r["label"]) for r in found}
 
 
-def _cut(row: Mapping[str, Node]) -> int | None:
-    return as_int(row["cutSequence"]) if "cutSequence" in row else None
+def missingness_labels(kb: KnowledgeBase) -> dict[Node, str]:
+    """status_labels keyed by the typed unknowns as rdflib terms."""
+    return {URIRef(iri): label for iri, label in status_labels(kb.store).items()}
 
 
-def median_from(row: Mapping[str, Node], statuses: Mapping[Node, str], source: str = "") -> Median:
+def _cut(row: QueryRow) -> int | None:
+    return whole(row["cutSequence"]) if "cutSequence" in row else None
+
+
+def median_from(row: QueryRow, statuses: Mapping[Iri, str], source: str = "") -> Median:
     """A median from a cohort-pfs query row."""
     estimate, status = figure(row["median"], statuses)
     return Median(
@@ -88,7 +101,7 @@ def median_from(row: Mapping[str, Node], statuses: Mapping[Node, str], source: s
     )
 
 
-def hazard_ratio_from(row: Mapping[str, Node], statuses: Mapping[Node, str]) -> HazardRatio:
+def hazard_ratio_from(row: QueryRow, statuses: Mapping[Iri, str]) -> HazardRatio:
     """A hazard ratio from a cohort-hazard-ratios query row."""
     estimate, status = figure(row["estimate"], statuses)
     return HazardRatio(
@@ -111,6 +124,14 @@ def _norm(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
+def _grouped(found: Iterable[QueryRow], key: str, value: str) -> dict[Iri, set[Iri]]:
+    """The values of column `value` by the value of column `key`."""
+    out: dict[Iri, set[Iri]] = defaultdict(set)
+    for row in found:
+        out[str(row[key])].add(str(row[value]))
+    return out
+
+
 @dataclass(frozen=True)
 class Stratum:
     """A population's refractory status: the relation, its drug-set members (IRIs) and a label."""
@@ -118,7 +139,7 @@ class Stratum:
     key: str
     label: str
     relation: str = ""
-    members: frozenset[Node] = frozenset()
+    members: frozenset[Iri] = frozenset()
 
 
 class Context:
@@ -126,88 +147,89 @@ class Context:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.cohorts = {r["cohort"]: r for r in kb.ask_named("cohorts")}
-        self.arms = {r["c"] for r in kb.select("SELECT ?c WHERE { ?c a mm:Arm }")}
-        self.regimens: dict[Node, set[Node]] = defaultdict(set)
-        for r in kb.ask_named("cohort-regimens"):
-            self.regimens[r["cohort"]].add(r["regimen"])
-        self.prior_regimens: dict[Node, set[Node]] = defaultdict(set)
-        for r in kb.select("SELECT ?c ?r WHERE { ?c mm:priorRegimen ?r }"):
-            self.prior_regimens[r["c"]].add(r["r"])
+        self.cohorts: dict[Iri, QueryRow] = {str(r["cohort"]): r for r in self._named("cohorts")}
+        self.arms = {str(r["c"]) for r in self._rows("SELECT ?c WHERE { ?c a mm:Arm }")}
+        self.regimens = _grouped(self._named("cohort-regimens"), "cohort", "regimen")
+        self.prior_regimens = _grouped(self._rows("SELECT ?c ?r WHERE { ?c mm:priorRegimen ?r }"), "c", "r")
         # A subgroup without a regimen of its own received its parent cohort's.
-        for r in kb.select(
+        for r in self._rows(
             "SELECT ?c ?p WHERE { ?c mm:subgroupOf+ ?p . ?p mm:receivedRegimen ?x } ORDER BY ?c ?p"
         ):
-            if not self.regimens.get(r["c"]):
-                self.regimens[r["c"]] = set(self.regimens[r["p"]])
-        self.regimen_label: dict[Node, str] = {}
-        self.regimen_drugs: dict[Node, dict[Node, str]] = defaultdict(dict)
-        self.regimen_classes: dict[Node, dict[Node, str]] = defaultdict(dict)
-        for r in kb.ask_named("regimen-components"):
-            self.regimen_label[r["regimen"]] = str(r.get("abbreviation") or r["label"])
-            self.regimen_drugs[r["regimen"]][r["drug"]] = str(r["drugLabel"])
-            self.regimen_classes[r["regimen"]][r["class"]] = str(r["classLabel"])
+            if not self.regimens.get(str(r["c"])):
+                self.regimens[str(r["c"])] = set(self.regimens[str(r["p"])])
+        self.regimen_label: dict[Iri, str] = {}
+        self.regimen_drugs: dict[Iri, dict[Iri, str]] = defaultdict(dict)
+        self.regimen_classes: dict[Iri, dict[Iri, str]] = defaultdict(dict)
+        for r in self._named("regimen-components"):
+            regimen = str(r["regimen"])
+            self.regimen_label[regimen] = str(r.get("abbreviation") or r["label"])
+            self.regimen_drugs[regimen][str(r["drug"])] = str(r["drugLabel"])
+            self.regimen_classes[regimen][str(r["class"])] = str(r["classLabel"])
         # Each regimen's drugs with their schedule concept (None for a typed unknown).
-        self.schedules: dict[Node, dict[Node, Node | None]] = defaultdict(dict)
-        self.schedule_labels: dict[Node, str] = {}
-        for r in kb.ask_named("regimen-schedules"):
-            schedule = r.get("schedule") if "scheduleLabel" in r else None
-            self.schedules[r["regimen"]][r["drug"]] = schedule
+        self.schedules: dict[Iri, dict[Iri, Iri | None]] = defaultdict(dict)
+        self.schedule_labels: dict[Iri, str] = {}
+        for r in self._named("regimen-schedules"):
+            schedule = str(r["schedule"]) if "scheduleLabel" in r else None
+            self.schedules[str(r["regimen"])][str(r["drug"])] = schedule
             if schedule is not None:
                 self.schedule_labels[schedule] = str(r["scheduleLabel"])
-        self.drug_class = {r["drug"]: r["class"] for r in kb.ask_named("drug-classes")}
-        self.definitions: dict[Node, dict[str, dict[Node, str]]] = defaultdict(lambda: defaultdict(dict))
-        for r in kb.ask_named("cohort-definitions"):
-            self.definitions[r["cohort"]][str(r["relation"])][r["member"]] = str(r["memberLabel"])
-        self.parents: dict[Node, list[Node]] = defaultdict(list)
-        for r in kb.select("SELECT ?c ?p WHERE { ?c mm:subgroupOf ?p } ORDER BY ?c ?p"):
-            self.parents[r["c"]].append(r["p"])
-        self.names: dict[str, dict[str, Node]] = defaultdict(dict)
-        self.preferred: dict[str, dict[Node, str]] = defaultdict(dict)
-        for r in kb.ask_named("vocabulary-names"):
-            kind = str(r["kind"])
-            self.names[kind][_norm(str(r["name"]))] = r["concept"]
-            self.names[kind][_norm(local_name(r["concept"]))] = r["concept"]
-            self.preferred[kind][r["concept"]] = str(r["preferred"])
-        self._read_evidence(kb)
+        self.drug_class = {str(r["drug"]): str(r["class"]) for r in self._named("drug-classes")}
+        self.definitions: dict[Iri, dict[str, dict[Iri, str]]] = defaultdict(lambda: defaultdict(dict))
+        for r in self._named("cohort-definitions"):
+            self.definitions[str(r["cohort"])][str(r["relation"])][str(r["member"])] = str(r["memberLabel"])
+        self.parents: dict[Iri, list[Iri]] = defaultdict(list)
+        for r in self._rows("SELECT ?c ?p WHERE { ?c mm:subgroupOf ?p } ORDER BY ?c ?p"):
+            self.parents[str(r["c"])].append(str(r["p"]))
+        self.names: dict[str, dict[str, Iri]] = defaultdict(dict)
+        self.preferred: dict[str, dict[Iri, str]] = defaultdict(dict)
+        for r in self._named("vocabulary-names"):
+            kind, concept = str(r["kind"]), str(r["concept"])
+            self.names[kind][_norm(str(r["name"]))] = concept
+            self.names[kind][_norm(local_name(concept))] = concept
+            self.preferred[kind][concept] = str(r["preferred"])
+        self._read_evidence()
 
-    def _read_evidence(self, kb: KnowledgeBase) -> None:
+    def _rows(self, text: str) -> list[dict[str, Value]]:
+        return rows(self.kb.store, text)
+
+    def _named(self, name: str) -> list[dict[str, Value]]:
+        return rows(self.kb.store, query_text(name))
+
+    def _read_evidence(self) -> None:
         """The claims the rows are built from: responses, candidates, medians, hazard ratios, lineage."""
-        self.candidates: dict[Node, list[int]] = defaultdict(list)
-        for r in kb.ask_named("numerator-candidates"):
-            self.candidates[r["claim"]].append(as_int(r["candidate"]))
-        self.missingness = missingness_labels(kb)
-        self.pfs: dict[Node, list[dict[str, Node]]] = defaultdict(list)
-        for r in kb.ask_named("cohort-pfs"):
-            self.pfs[r["cohort"]].append(r)
-        self.hazard_ratios: dict[Node, list[dict[str, Node]]] = defaultdict(list)
-        for r in kb.ask_named("cohort-hazard-ratios"):
-            self.hazard_ratios[r["cohort"]].append(r)
-        self.lineage: dict[Node, set[Node]] = defaultdict(set)
-        for r in kb.ask_named("cohort-lineage"):
-            self.lineage[r["cohort"]].add(r["other"])
-        self.conflicts: dict[Node, set[str]] = defaultdict(set)
-        for r in kb.ask_named("claim-conflicts"):
-            self.conflicts[r["record"]].add(str(r["conflict"]))
-        self.sizes: dict[tuple[Node, int], set[int]] = defaultdict(set)
-        for r in kb.ask_named("cohort-sizes"):
-            self.sizes[(r["cohort"], as_int(r.get("cutSequence") or Literal(0)))].add(as_int(r["size"]))
-        self.category_counts = kb.ask_named("response-category-counts")
-        self.with_patients = {r["c"] for r in kb.select("SELECT DISTINCT ?c WHERE { ?x mm:memberOf ?c }")}
-        self.response_claims = kb.ask_named("response-claims")
+        self.candidates: dict[Iri, list[int]] = defaultdict(list)
+        for r in self._named("numerator-candidates"):
+            self.candidates[str(r["claim"])].append(whole(r["candidate"]))
+        self.missingness = status_labels(self.kb.store)
+        self.pfs: dict[Iri, list[QueryRow]] = defaultdict(list)
+        for r in self._named("cohort-pfs"):
+            self.pfs[str(r["cohort"])].append(r)
+        self.hazard_ratios: dict[Iri, list[QueryRow]] = defaultdict(list)
+        for r in self._named("cohort-hazard-ratios"):
+            self.hazard_ratios[str(r["cohort"])].append(r)
+        self.lineage = _grouped(self._named("cohort-lineage"), "cohort", "other")
+        self.conflicts = _grouped(self._named("claim-conflicts"), "record", "conflict")
+        self.sizes: dict[tuple[Iri, int], set[int]] = defaultdict(set)
+        for r in self._named("cohort-sizes"):
+            self.sizes[(str(r["cohort"]), whole(r.get("cutSequence", 0)))].add(whole(r["size"]))
+        self.category_counts = self._named("response-category-counts")
+        with_patients = self._rows("SELECT DISTINCT ?c WHERE { ?x mm:memberOf ?c }")
+        self.with_patients = {str(r["c"]) for r in with_patients}
+        self.response_claims = self._named("response-claims")
         # Each cohort's patients with their best response to a regimen the cohort received.
-        self.patient_responses: dict[Node, dict[Node, dict[str, Node]]] = defaultdict(dict)
-        for r in kb.ask_named("patient-responses"):
-            if r["regimen"] in self.regimens[r["cohort"]]:
-                self.patient_responses[r["cohort"]][r["patient"]] = r
+        self.patient_responses: dict[Iri, dict[Iri, QueryRow]] = defaultdict(dict)
+        for r in self._named("patient-responses"):
+            cohort = str(r["cohort"])
+            if r["regimen"] in self.regimens[cohort]:
+                self.patient_responses[cohort][str(r["patient"])] = r
         publications = "SELECT ?p ?l WHERE { ?p a/rdfs:subClassOf* mm:Publication ; rdfs:label ?l }"
-        self.labels = {r["p"]: str(r["l"]) for r in kb.select(publications)}
+        self.labels = {str(r["p"]): str(r["l"]) for r in self._rows(publications)}
         self.ranks = {
-            r["c"]: as_int(r["r"]) for r in kb.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")
+            str(r["c"]): whole(r["r"]) for r in self._rows("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")
         }
 
     # ---------------------------------------------------------------- filter names
-    def resolve(self, kind: str, value: str) -> Node:
+    def resolve(self, kind: str, value: str) -> Iri:
         """The drug, class or design a filter value names (label, synonym, notation or identifier)."""
         found = self.names[kind].get(_norm(value))
         if found is None:
@@ -216,7 +238,7 @@ class Context:
             raise OptionError(f"invalid {option} {value!r}; valid: {', '.join(valid)}")
         return found
 
-    def resolve_drug_or_class(self, value: str) -> Node:
+    def resolve_drug_or_class(self, value: str) -> Iri:
         if _norm(value) in self.names["drug"]:
             return self.names["drug"][_norm(value)]
         if _norm(value) in self.names["class"]:
@@ -225,9 +247,9 @@ class Context:
         raise OptionError(f"invalid refractory {value!r}; valid: {', '.join(valid)}")
 
     # ---------------------------------------------------------------- strata
-    def _definition(self, cohort: Node) -> tuple[str, dict[Node, str]] | None:
+    def _definition(self, cohort: Iri) -> tuple[str, dict[Iri, str]] | None:
         """The cohort's defining relation and drug set, from it or the cohorts it is inside."""
-        seen: set[Node] = set()
+        seen: set[Iri] = set()
         todo = [cohort]
         while todo:
             current = todo.pop(0)
@@ -240,13 +262,13 @@ class Context:
             todo += self.parents.get(current, [])
         return None
 
-    def _priors(self, cohort: Node) -> set[Node]:
+    def _priors(self, cohort: Iri) -> set[Iri]:
         priors = set(self.prior_regimens.get(cohort, set()))
         for parent in self.parents.get(cohort, []):
             priors |= self._priors(parent)
         return priors
 
-    def stratum(self, cohort: Node, before: Node | None = None) -> Stratum:
+    def stratum(self, cohort: Iri, before: Iri | None = None) -> Stratum:
         """The cohort's refractory status when the counted regimen started.
 
         A cohort is defined by its status when its own regimen starts. For a response to `before`, a
@@ -270,7 +292,7 @@ class Context:
         label = f"{RELATION_WORDS.get(relation, relation)} {' + '.join(sorted(members.values()))}"
         return Stratum(key, label, relation, frozenset(members))
 
-    def covers(self, stratum: Stratum, wanted: Iterable[Node]) -> bool:
+    def covers(self, stratum: Stratum, wanted: Iterable[Iri]) -> bool:
         """Whether a population refractory to all of `stratum` is refractory to at least `wanted`:
         a wanted drug must be a member; a wanted class is met by that class or any drug of it."""
         if stratum.relation != "definingRefractoriness":
@@ -279,7 +301,7 @@ class Context:
         return all(w in stratum.members or w in member_classes for w in wanted)
 
     # ---------------------------------------------------------------- regimens
-    def regimen_key(self, regimens: Iterable[Node]) -> str:
+    def regimen_key(self, regimens: Iterable[Iri]) -> str:
         """Regimen identity by drug and schedule IRIs: the same drugs on different schedules differ, and a
         drug whose schedule is not reported matches only its own regimen."""
         keys = set()
@@ -291,7 +313,7 @@ class Context:
             keys.add("+".join(parts) or str(regimen))
         return " or ".join(sorted(keys))
 
-    def schedule_text(self, regimens: Iterable[Node], drugs: set[Node]) -> str:
+    def schedule_text(self, regimens: Iterable[Iri], drugs: set[Iri]) -> str:
         """The schedules of `drugs` in these regimens, in words."""
         words = set()
         for regimen in regimens:
@@ -303,30 +325,30 @@ class Context:
                     )
         return ", ".join(sorted(words))
 
-    def regimen_text(self, regimens: Iterable[Node]) -> str:
+    def regimen_text(self, regimens: Iterable[Iri]) -> str:
         return " or ".join(sorted(self.regimen_label.get(r, local_name(r)) for r in regimens))
 
-    def composition_key(self, regimens: Iterable[Node]) -> str:
+    def composition_key(self, regimens: Iterable[Iri]) -> str:
         """Regimens by their drug IRIs, so that the same combination in two studies groups together."""
         combos = {"+".join(sorted(str(d) for d in self.regimen_drugs[r])) for r in regimens}
         return " or ".join(sorted(c for c in combos if c)) or "unknown"
 
-    def composition_text(self, regimens: Iterable[Node]) -> str:
+    def composition_text(self, regimens: Iterable[Iri]) -> str:
         combos = {" + ".join(sorted(self.regimen_drugs[r].values())) for r in regimens}
         return " or ".join(sorted(c for c in combos if c)) or "unknown"
 
-    def class_key(self, regimens: Iterable[Node]) -> str:
+    def class_key(self, regimens: Iterable[Iri]) -> str:
         return "+".join(sorted({str(c) for r in regimens for c in self.regimen_classes[r]})) or "unknown"
 
-    def class_text(self, regimens: Iterable[Node]) -> str:
+    def class_text(self, regimens: Iterable[Iri]) -> str:
         classes = {label for r in regimens for label in self.regimen_classes[r].values()}
         return " + ".join(sorted(classes)) or "unknown"
 
-    def drugs(self, regimens: Iterable[Node]) -> set[Node]:
+    def drugs(self, regimens: Iterable[Iri]) -> set[Iri]:
         return {d for r in regimens for d in self.regimen_drugs[r]}
 
-    def classes(self, regimens: Iterable[Node]) -> set[Node]:
+    def classes(self, regimens: Iterable[Iri]) -> set[Iri]:
         return {c for r in regimens for c in self.regimen_classes[r]}
 
-    def rank(self, cohort: Node) -> int:
-        return as_int(self.cohorts[cohort]["rank"])
+    def rank(self, cohort: Iri) -> int:
+        return whole(self.cohorts[cohort]["rank"])

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rdflib import Literal
-from rdflib.term import Node
-
-from kb.analysis.cohort_reads import Context
+from kb.analysis.cohort_reads import Context, Iri, QueryRow
 from kb.analysis.count_figures import Figure, category_figures, choose, claim_figure, combine, fits_size
 from kb.analysis.response_table import Source
-from kb.graph.store import as_bool
+from kb.graph.fast_rows import is_number, rows, whole
 from kb.namespaces import local_name
+from kb.queries import query_text
 from kb.reasoning.derivation import record_count_iri
 
 
@@ -20,8 +18,8 @@ from kb.reasoning.derivation import record_count_iri
 class Draft:
     """A row before grouping: a cohort, a count and where it came from."""
 
-    cohort: Node
-    regimens: set[Node]
+    cohort: Iri
+    regimens: set[Iri]
     n: int | None
     responders: int | None
     origin: str
@@ -29,25 +27,26 @@ class Draft:
     printed: str
     cut_sequence: int
     sources: list[Source]
-    claims: list[Node]
+    claims: list[Iri]
     other_values: list[str]
-    to_prior: Node | None = None  # the earlier regimen the count refers to
+    to_prior: Iri | None = None  # the earlier regimen the count refers to
     label_suffix: str = ""
     derivation: str = ""
     caveats: set[str] = field(default_factory=set)
     n_unknown: bool = False
 
 
-def claim_drafts(ctx: Context, threshold: Node, ipd_cohorts: set[Node]) -> list[Draft]:
+def claim_drafts(ctx: Context, threshold: Iri, ipd_cohorts: set[Iri]) -> list[Draft]:
     """One draft per cohort and counted regimen, from every figure the sources print for it."""
-    groups: dict[tuple[Node, Node | None], list[Figure]] = defaultdict(list)
+    groups: dict[tuple[Iri, Iri | None], list[Figure]] = defaultdict(list)
     for row in ctx.response_claims:
         if row.get("threshold") != threshold:
             continue
-        groups[(row["cohort"], row.get("toRegimen"))].append(claim_figure(ctx, row))
+        regimen = str(row["toRegimen"]) if "toRegimen" in row else None
+        groups[(str(row["cohort"]), regimen)].append(claim_figure(ctx, row))
     for key, figures in category_figures(ctx, threshold).items():
         groups[key].extend(figures)
-    merged: dict[tuple[Node, Node | None], list[Figure]] = defaultdict(list)
+    merged: dict[tuple[Iri, Iri | None], list[Figure]] = defaultdict(list)
     for (cohort, to_regimen), figures in groups.items():
         if to_regimen in ctx.regimens[cohort]:
             to_regimen = None  # a claim naming the cohort's own regimen
@@ -57,7 +56,7 @@ def claim_drafts(ctx: Context, threshold: Node, ipd_cohorts: set[Node]) -> list[
     return [_draft(ctx, cohort, to_regimen, figures) for (cohort, to_regimen), figures in merged.items()]
 
 
-def _draft(ctx: Context, cohort: Node, to_regimen: Node | None, figures: list[Figure]) -> Draft:
+def _draft(ctx: Context, cohort: Iri, to_regimen: Iri | None, figures: list[Figure]) -> Draft:
     chosen = choose(figures)
     # the chosen figure first, then by claim: the order the store returns rows in is no order at all
     same_cut = sorted(
@@ -67,11 +66,11 @@ def _draft(ctx: Context, cohort: Node, to_regimen: Node | None, figures: list[Fi
     combined = combine(chosen, same_cut)
     printed = ""
     claim = chosen.claim
-    if claim is not None and isinstance(claim.get("percent"), Literal):
-        printed = ("~" if as_bool(claim.get("hedged")) else "") + str(claim["percent"])
+    if claim is not None and is_number(claim.get("percent")):
+        printed = ("~" if claim.get("hedged") is True else "") + str(claim["percent"])
     caveats: set[str] = set()
     n_unknown = False
-    if claim is not None and not isinstance(claim["denominator"], Literal) and printed:
+    if claim is not None and not is_number(claim["denominator"]) and printed:
         n_unknown = True
         caveats.add("UNKNOWN_DENOMINATOR")
         if fits_size(ctx, claim, cohort) is False:
@@ -96,12 +95,12 @@ def _draft(ctx: Context, cohort: Node, to_regimen: Node | None, figures: list[Fi
     )
 
 
-def ipd_drafts(ctx: Context, threshold: Node) -> list[Draft]:
+def ipd_drafts(ctx: Context, threshold: Iri) -> list[Draft]:
     """Rows counted from individual patient records, for every cohort whose patients are reported."""
-    aggregates: dict[Node, list[dict[str, Node]]] = defaultdict(list)
+    aggregates: dict[Iri, list[QueryRow]] = defaultdict(list)
     for row in ctx.response_claims:
         if row.get("threshold") == threshold and "toRegimen" not in row:
-            aggregates[row["cohort"]].append(row)
+            aggregates[str(row["cohort"])].append(row)
     return [
         _ipd_draft(ctx, cohort, patients, threshold, aggregates[cohort])
         for cohort, patients in ctx.patient_responses.items()
@@ -110,23 +109,24 @@ def ipd_drafts(ctx: Context, threshold: Node) -> list[Draft]:
 
 def _ipd_draft(
     ctx: Context,
-    cohort: Node,
-    patients: dict[Node, dict[str, Node]],
-    threshold: Node,
-    aggregates: list[dict[str, Node]],
+    cohort: Iri,
+    patients: dict[Iri, QueryRow],
+    threshold: Iri,
+    aggregates: list[QueryRow],
     suffix: str = "",
 ) -> Draft:
     t_rank = ctx.ranks[threshold]
     known = [r for r in patients.values() if r["response"] in ctx.ranks]
-    yes = sum(1 for r in known if ctx.ranks[r["response"]] >= t_rank)
+    yes = sum(1 for r in known if ctx.ranks[str(r["response"])] >= t_rank)
     unknown = len(patients) - len(known)
     n = len(patients)
     responders = yes if unknown == 0 else None
     candidates = tuple(range(yes, yes + unknown + 1)) if unknown else ()
-    records = sorted((r["record"] for r in patients.values()), key=str)
+    records = sorted(str(r["record"]) for r in patients.values())
     source_rows = {(str(r["source"])) for r in patients.values()}
     labels = {
-        str(r["source"]): ctx.labels.get(r["source"], local_name(r["source"])) for r in patients.values()
+        str(r["source"]): ctx.labels.get(str(r["source"]), local_name(str(r["source"])))
+        for r in patients.values()
     }
     # The whole cohort's count is a record in the graph listing every record counted; a split row's is not.
     counted = str(record_count_iri(cohort, threshold)) if not suffix else str(records[0])
@@ -136,10 +136,10 @@ def _ipd_draft(
         sources.append(
             Source(str(agg["claim"]), str(agg["source"]), str(agg["sourceLabel"]), "aggregate statement")
         )
-        if isinstance(agg["numerator"], Literal) and int(agg["numerator"]) != yes:
+        if is_number(agg["numerator"]) and whole(agg["numerator"]) != yes:
             others.append(f"{agg['numerator']}/{agg['denominator']} (text, {agg['sourceLabel']})")
     named = ", ".join(
-        f"{local_name(r['patient'])} {local_name(r['response'])}"
+        f"{local_name(str(r['patient']))} {local_name(str(r['response']))}"
         for r in sorted(patients.values(), key=lambda r: str(r["patient"]))
     )
     return Draft(
@@ -152,25 +152,25 @@ def _ipd_draft(
         "",
         0,
         sources,
-        [*records, *(a["claim"] for a in aggregates)],
+        [*records, *(str(a["claim"]) for a in aggregates)],
         others,
         label_suffix=suffix,
         derivation=f"{yes} of {n} patient records at {local_name(threshold)} or better ({named})",
     )
 
 
-def attribute_drafts(ctx: Context, threshold: Node, attribute: str) -> list[Draft]:
+def attribute_drafts(ctx: Context, threshold: Iri, attribute: str) -> list[Draft]:
     """Rows from patient records, split by a patient attribute, for each outermost reported cohort."""
-    values: dict[tuple[Node, Node], tuple[str, str]] = {}
-    for r in ctx.kb.ask_named("patient-attributes"):
+    values: dict[tuple[Iri, Iri], tuple[str, str]] = {}
+    for r in rows(ctx.kb.store, query_text("patient-attributes")):
         if str(r["attribute"]) == attribute:
-            values[(r["cohort"], r["patient"])] = (str(r["value"]), str(r["valueLabel"]))
+            values[(str(r["cohort"]), str(r["patient"]))] = (_text(r["value"]), str(r["valueLabel"]))
     drafts = []
     for draft in ipd_drafts(ctx, threshold):
         if any(p in ctx.with_patients for p in ctx.parents.get(draft.cohort, [])):
             continue  # only the outermost cohort whose patients are reported
         patients = ctx.patient_responses[draft.cohort]
-        split: dict[tuple[str, str], dict[Node, dict[str, Node]]] = defaultdict(dict)
+        split: dict[tuple[str, str], dict[Iri, QueryRow]] = defaultdict(dict)
         for patient, row in patients.items():
             split[values.get((draft.cohort, patient), ("", "not reported"))][patient] = row
         for (_, label), members in sorted(split.items(), key=lambda item: item[0][1]):
@@ -178,3 +178,8 @@ def attribute_drafts(ctx: Context, threshold: Node, attribute: str) -> list[Draf
                 _ipd_draft(ctx, draft.cohort, members, threshold, [], suffix=f"{attribute}: {label}")
             )
     return drafts
+
+
+def _text(value: object) -> str:
+    """A value as rdflib prints it: a boolean as 'true' or 'false'."""
+    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rdflib import Literal
-from rdflib.term import Node
-
-from kb.analysis.cohort_reads import Context, number
-from kb.graph.store import as_bool, as_int
+from kb.analysis.cohort_reads import Context, Iri, QueryRow, number
+from kb.graph.fast_rows import is_number, whole
 from kb.namespaces import MM, local_name
 from kb.reasoning.counts import candidates
+
+READ_IN_SECONDARY_SOURCE = str(MM.ReadInSecondarySource)
+READ_IN_CITING_TEXT = str(MM.ReadInCitingText)
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,8 @@ class Figure:
     denominator the source does not give); `exact` is a count printed or summed from printed counts.
     """
 
-    claim: dict[str, Node] | None  # the proportion claim, or None for a category sum
-    claims: tuple[Node, ...]
+    claim: QueryRow | None  # the proportion claim, or None for a category sum
+    claims: tuple[Iri, ...]
     cut: int
     rank: int  # source preference: 0 primary, 1 secondary summary, 2 citing text
     n: int | None
@@ -34,35 +34,35 @@ class Figure:
     sources: tuple[tuple[str, str, str, str], ...]  # (claim, publication, label, verification)
 
 
-def source_rank(row: dict[str, Node]) -> int:
+def source_rank(row: QueryRow) -> int:
     """Preference among claims of one figure: primary publication, then secondary source, then citing text."""
-    if as_bool(row.get("secondary")) or row.get("verification") == MM.ReadInSecondarySource:
+    if row.get("secondary") is True or row.get("verification") == READ_IN_SECONDARY_SOURCE:
         return 1
-    if row.get("verification") == MM.ReadInCitingText:
+    if row.get("verification") == READ_IN_CITING_TEXT:
         return 2
     return 0
 
 
-def cut_of(row: dict[str, Node]) -> int:
-    return as_int(row.get("cutSequence") or Literal(0))
+def cut_of(row: QueryRow) -> int:
+    return whole(row.get("cutSequence", 0))
 
 
-def value_text(row: dict[str, Node]) -> str:
-    if isinstance(row["numerator"], Literal) and isinstance(row["denominator"], Literal):
+def value_text(row: QueryRow) -> str:
+    if is_number(row["numerator"]) and is_number(row["denominator"]):
         return f"{row['numerator']}/{row['denominator']}"
-    if isinstance(row.get("percent"), Literal):
-        return ("~" if as_bool(row.get("hedged")) else "") + f"{row['percent']}%"
+    if is_number(row.get("percent")):
+        return ("~" if row.get("hedged") is True else "") + f"{row['percent']}%"
     return ""
 
 
-def claim_figure(ctx: Context, row: dict[str, Node]) -> Figure:
-    n = as_int(row["denominator"]) if isinstance(row["denominator"], Literal) else None
+def claim_figure(ctx: Context, row: QueryRow) -> Figure:
+    n = whole(row["denominator"]) if is_number(row["denominator"]) else None
     admits: frozenset[int] | None = None
-    exact = isinstance(row["numerator"], Literal)
+    exact = is_number(row["numerator"])
     if exact:
-        admits = frozenset({as_int(row["numerator"])})
-    elif n is not None and isinstance(row.get("percent"), Literal):
-        admits = frozenset(ctx.candidates.get(row["claim"], []))
+        admits = frozenset({whole(row["numerator"])})
+    elif n is not None and is_number(row.get("percent")):
+        admits = frozenset(ctx.candidates.get(str(row["claim"]), []))
     text = value_text(row)
     if text.endswith("%") and n is not None:
         text += f" of {n}"
@@ -70,11 +70,11 @@ def claim_figure(ctx: Context, row: dict[str, Node]) -> Figure:
         str(row["claim"]),
         str(row["source"]),
         str(row["sourceLabel"]),
-        local_name(row.get("verification") or ""),
+        local_name(str(row.get("verification") or "")),
     )
     return Figure(
         row,
-        (row["claim"],),
+        (str(row["claim"]),),
         cut_of(row),
         source_rank(row),
         n,
@@ -86,34 +86,35 @@ def claim_figure(ctx: Context, row: dict[str, Node]) -> Figure:
     )
 
 
-def category_figures(ctx: Context, threshold: Node) -> dict[tuple[Node, Node | None], list[Figure]]:
+def category_figures(ctx: Context, threshold: Iri) -> dict[tuple[Iri, Iri | None], list[Figure]]:
     """Counts at `threshold` or better summed from printed counts of every category at or above it."""
     t_rank = ctx.ranks[threshold]
     needed = {c for c, r in ctx.ranks.items() if r >= t_rank}
-    found: dict[tuple[Node, Node | None, int], dict[Node, list[dict[str, Node]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
+    found: dict[tuple[Iri, Iri | None, int], dict[Iri, list[QueryRow]]]
+    found = defaultdict(lambda: defaultdict(list))
     for row in ctx.category_counts:
-        if row["category"] in needed:
-            found[(row["cohort"], row.get("toRegimen"), cut_of(row))][row["category"]].append(row)
-    out: dict[tuple[Node, Node | None], list[Figure]] = defaultdict(list)
+        category = str(row["category"])
+        if category in needed:
+            regimen = str(row["toRegimen"]) if "toRegimen" in row else None
+            found[(str(row["cohort"]), regimen, cut_of(row))][category].append(row)
+    out: dict[tuple[Iri, Iri | None], list[Figure]] = defaultdict(list)
     for (cohort, regimen, cut), by_category in found.items():
         if set(by_category) != needed:
             continue
-        if any(len({as_int(r["count"]) for r in rows}) > 1 for rows in by_category.values()):
+        if any(len({whole(r["count"]) for r in rows}) > 1 for rows in by_category.values()):
             continue  # the sources disagree on a category: no single sum
         chosen = {
             c: min(rows, key=lambda r: (source_rank(r), str(r["claim"]))) for c, rows in by_category.items()
         }
         ordered = sorted(chosen.items(), key=lambda item: ctx.ranks[item[0]])
-        total = sum(as_int(r["count"]) for r in chosen.values())
+        total = sum(whole(r["count"]) for r in chosen.values())
         sizes = ctx.sizes.get((cohort, cut), set())
         labels = sorted({str(r["sourceLabel"]) for r in chosen.values()})
         text = " + ".join(f"{r['count']} {local_name(c)}" for c, r in ordered) + f" = {total}"
         out[(cohort, regimen)].append(
             Figure(
                 None,
-                tuple(r["claim"] for _, r in ordered),
+                tuple(str(r["claim"]) for _, r in ordered),
                 cut,
                 max(source_rank(r) for r in chosen.values()),
                 next(iter(sizes)) if len(sizes) == 1 else None,
@@ -126,7 +127,7 @@ def category_figures(ctx: Context, threshold: Node) -> dict[tuple[Node, Node | N
                         str(r["claim"]),
                         str(r["source"]),
                         str(r["sourceLabel"]),
-                        local_name(r.get("verification") or ""),
+                        local_name(str(r.get("verification") or "")),
                     )
                     for _, r in ordered
                 ),
@@ -191,15 +192,15 @@ def _fits(figure: Figure, counts: tuple[int, ...], n: int) -> bool:
     """Whether a figure without a denominator of its own reads as one of `counts` over the row's n."""
     if figure.admits is not None or figure.claim is None or number(figure.claim.get("percent")) is None:
         return False
-    hedged = as_bool(figure.claim.get("hedged")) is True
+    hedged = figure.claim.get("hedged") is True
     return bool(set(candidates(str(figure.claim["percent"]), n, hedged=hedged)) & set(counts))
 
 
-def fits_size(ctx: Context, row: dict[str, Node], cohort: Node) -> bool | None:
+def fits_size(ctx: Context, row: QueryRow, cohort: Iri) -> bool | None:
     """Whether a percentage over an unstated denominator fits the cohort's stated size at the same data cut
     (None when there is no single size or no percentage)."""
     sizes = ctx.sizes.get((cohort, cut_of(row)), set())
     percent = row.get("percent")
     if len(sizes) != 1 or number(percent) is None:
         return None
-    return bool(candidates(str(percent), next(iter(sizes)), hedged=as_bool(row.get("hedged")) is True))
+    return bool(candidates(str(percent), next(iter(sizes)), hedged=row.get("hedged") is True))

@@ -6,15 +6,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rdflib import Literal, URIRef
-from rdflib.term import Node
+from rdflib import URIRef
 
 from kb.analysis.cohort_reads import (
     PROSPECTIVE_RANK,
     RELATION_ORDER,
     Context,
+    Iri,
     hazard_ratio_from,
-    missingness_labels,
+    status_labels,
 )
 from kb.analysis.count_drafts import (
     Draft,
@@ -36,9 +36,10 @@ from kb.analysis.response_table import (
 )
 from kb.analysis.stats import pool_logit
 from kb.analysis.table_rows import build_row
-from kb.graph.store import as_int
+from kb.graph.fast_rows import rows, whole
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import MM
+from kb.queries import query_text
 
 __all__ = ["GROUPINGS", "PATIENT_ATTRIBUTES", "Filters", "OptionError", "hazard_ratio_rows", "response_rates"]
 
@@ -60,10 +61,10 @@ class Filters:
 class Resolved:
     """Filter values resolved to IRIs."""
 
-    drug: Node | None
-    drug_class: Node | None
-    refractory: frozenset[Node]
-    design: Node | None
+    drug: Iri | None
+    drug_class: Iri | None
+    refractory: frozenset[Iri]
+    design: Iri | None
     min_n: int
 
 
@@ -121,7 +122,7 @@ def response_rates(
     check("ci", ci_method)
     ctx = Context(kb)
     wanted = resolve(ctx, filters or Filters())
-    t_iri = MM[threshold]
+    t_iri = str(MM[threshold])
     if by in PATIENT_ATTRIBUTES:
         drafts = attribute_drafts(ctx, t_iri, by)
     else:
@@ -157,20 +158,25 @@ def _distinguish_schedules(ctx: Context, rows: list[Row], drafts: dict[tuple[str
     by_text: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         by_text[row.regimen].add(row.regimen_key)
-    out = []
-    for row in rows:
-        if len(by_text[row.regimen]) > 1:
-            group = [d for (_, key), d in drafts.items() if key in by_text[row.regimen]]
-            known: dict[Node, set[Node]] = defaultdict(set)
-            for draft in group:
+    by_key: dict[str, list[Draft]] = defaultdict(list)
+    for (_, key), draft in drafts.items():
+        by_key[key].append(draft)
+    differing: dict[str, set[Iri]] = {}  # regimen text -> drugs on two or more schedules among its rows
+    for text, keys in by_text.items():
+        if len(keys) > 1:
+            known: dict[Iri, set[Iri]] = defaultdict(set)
+            for draft in (d for key in keys for d in by_key[key]):
                 for regimen in draft.regimens:
                     for drug, schedule in ctx.schedules[regimen].items():
                         if schedule is not None:
                             known[drug].add(schedule)
-            differing = {drug for drug, schedules in known.items() if len(schedules) > 1}
+            differing[text] = {drug for drug, schedules in known.items() if len(schedules) > 1}
+    out = []
+    for row in rows:
+        drugs = differing.get(row.regimen)
+        if drugs:
             regimens = drafts[row.cohort_id, row.regimen_key].regimens
-            if differing:
-                row = replace(row, regimen=f"{row.regimen} ({ctx.schedule_text(regimens, differing)})")
+            row = replace(row, regimen=f"{row.regimen} ({ctx.schedule_text(regimens, drugs)})")
         out.append(row)
     return out
 
@@ -180,7 +186,7 @@ def _mark_definition_mismatch(ctx: Context, rows: list[Row], by: str) -> list[Ro
         return rows
     definitions: dict[str, set[str]] = defaultdict(set)
     for row in rows:
-        definitions[row.stratum_key].add(ctx.stratum(URIRef(row.cohort_id.split("#")[0])).key)
+        definitions[row.stratum_key].add(ctx.stratum(row.cohort_id.split("#")[0]).key)
     return [
         replace(row, caveats=tuple(sorted({*row.caveats, "DEFINITION_MISMATCH"})))
         if len(definitions[row.stratum_key]) > 1
@@ -202,14 +208,11 @@ def _pooling(ctx: Context, rows: Sequence[Row], allow_retrospective: bool) -> li
                 responders=r.responders,
                 count_origin=r.count_origin,
                 design_prospective=r.evidence_rank <= PROSPECTIVE_RANK,
-                is_rct_arm=URIRef(r.cohort_id.split("#")[0]) in ctx.arms
-                or URIRef(r.design_id) == MM.RandomizedPhase3,
+                is_rct_arm=r.cohort_id.split("#")[0] in ctx.arms or r.design_id == str(MM.RandomizedPhase3),
                 outcome_key=f"IMWG>={r.threshold}",
                 stratum_key=r.stratum_key,
                 regimen_key=r.regimen_key,
-                overlaps_with=frozenset(
-                    str(o) for o in ctx.lineage.get(URIRef(r.cohort_id.split("#")[0]), set())
-                ),
+                overlaps_with=frozenset(ctx.lineage.get(r.cohort_id.split("#")[0], set())),
                 cohort_id=r.cohort_id.split("#")[0],
             )
             for r in members
@@ -240,11 +243,12 @@ def _pooling(ctx: Context, rows: Sequence[Row], allow_retrospective: bool) -> li
 def hazard_ratio_rows(kb: KnowledgeBase, table: ComparisonTable) -> list[HazardRatioRow]:
     """The hazard ratios reported for the table's cohorts, every data cut, for the forest plot's HR panel."""
     cohorts = sorted({row.cohort_id.split("#")[0] for row in table.rows})
-    rows = kb.ask_named("cohort-hazard-ratios", {"cohort": [URIRef(c) for c in cohorts]}) if cohorts else []
+    bindings = {"cohort": [URIRef(c) for c in cohorts]}
+    found = rows(kb.store, query_text("cohort-hazard-ratios"), bindings) if cohorts else []
     labels = {row.cohort_id.split("#")[0]: row.cohort for row in table.rows}
-    statuses = missingness_labels(kb) if rows else {}
+    statuses = status_labels(kb.store) if found else {}
     out = []
-    for r in sorted(rows, key=lambda r: (str(r["cohort"]), as_int(r.get("cutSequence") or Literal(0)))):
+    for r in sorted(found, key=lambda r: (str(r["cohort"]), whole(r.get("cutSequence", 0)))):
         cut = f", data cut {r['cutSequence']}" if "cutSequence" in r else ""
         label = f"{labels[str(r['cohort'])]}: {r['endpointLabel']}{cut}"
         out.append(HazardRatioRow(label, hazard_ratio_from(r, statuses)))

@@ -32,20 +32,26 @@ def _check_proportion(x: int, n: int, level: float) -> None:
         raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
 
 
+# The quantiles come from scipy.special, the functions scipy.stats' norm.ppf and beta.ppf evaluate (the
+# same values to the last bit), without the argument handling that costs those some 200 microseconds a call.
 def _normal_quantile(p: float) -> float:
-    from scipy import stats
+    from scipy import special
 
-    return float(stats.norm.ppf(p))
+    return float(special.ndtri(p))
+
+
+def _beta_quantile(p: float, a: float, b: float) -> float:
+    from scipy import special
+
+    return float(special.betaincinv(a, b, p))
 
 
 def clopper_pearson(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Exact (Clopper-Pearson) interval for x/n from beta quantiles; x = 0 gives low 0, x = n high 1."""
-    from scipy import stats
-
     _check_proportion(x, n, level)
     alpha = 1 - level
-    low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x, n - x + 1))
-    high = 1.0 if x == n else float(stats.beta.ppf(1 - alpha / 2, x + 1, n - x))
+    low = 0.0 if x == 0 else _beta_quantile(alpha / 2, x, n - x + 1)
+    high = 1.0 if x == n else _beta_quantile(1 - alpha / 2, x + 1, n - x)
     return low, high
 
 
@@ -68,12 +74,10 @@ def wilson(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 def jeffreys(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Jeffreys interval: beta(x + 1/2, n - x + 1/2) quantiles, with low 0 at x = 0 and high 1 at x = n."""
-    from scipy import stats
-
     _check_proportion(x, n, level)
     alpha = 1 - level
-    low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x + 0.5, n - x + 0.5))
-    high = 1.0 if x == n else float(stats.beta.ppf(1 - alpha / 2, x + 0.5, n - x + 0.5))
+    low = 0.0 if x == 0 else _beta_quantile(alpha / 2, x + 0.5, n - x + 0.5)
+    high = 1.0 if x == n else _beta_quantile(1 - alpha / 2, x + 0.5, n - x + 0.5)
     return low, high
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib.term import Node
-
-from kb.analysis.cohort_reads import Context, Stratum, hazard_ratio_from, median_from
+from kb.analysis.cohort_reads import Context, Iri, QueryRow, Stratum, hazard_ratio_from, median_from
 from kb.analysis.count_drafts import Draft
 from kb.analysis.count_figures import cut_of, source_rank
 from kb.analysis.response_table import Row
@@ -19,10 +17,10 @@ ORIGIN_CAVEATS = {
     "inconsistent": "INCONSISTENT_COUNT",
     "unknown": "UNKNOWN_COUNT",
 }
-DESIGN_CAVEATS: dict[Node, str] = {
-    MM.CaseReport: "CASE_REPORT",
-    MM.CaseSeries: "CASE_SERIES",
-    MM.RetrospectiveSeries: "RETROSPECTIVE",
+DESIGN_CAVEATS: dict[Iri, str] = {
+    str(MM.CaseReport): "CASE_REPORT",
+    str(MM.CaseSeries): "CASE_SERIES",
+    str(MM.RetrospectiveSeries): "RETROSPECTIVE",
 }
 
 
@@ -30,19 +28,19 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _same_cut(claims: list[dict[str, Node]], cut: int) -> list[dict[str, Node]]:
+def _same_cut(claims: list[QueryRow], cut: int) -> list[QueryRow]:
     """Claims of the row's own data cut, by source preference: a row never pairs figures of two cuts."""
     return sorted((c for c in claims if cut_of(c) == cut), key=lambda r: (source_rank(r), str(r["claim"])))
 
 
-def _median(ctx: Context, cohort: Node, cut: int) -> Median | None:
+def _median(ctx: Context, cohort: Iri, cut: int) -> Median | None:
     claims = _same_cut(ctx.pfs.get(cohort, []), cut)
     if not claims:
         return None
-    return median_from(claims[0], ctx.missingness, ctx.labels.get(claims[0]["source"], ""))
+    return median_from(claims[0], ctx.missingness, ctx.labels.get(str(claims[0]["source"]), ""))
 
 
-def _hazard_ratio(ctx: Context, cohort: Node, cut: int) -> HazardRatio | None:
+def _hazard_ratio(ctx: Context, cohort: Iri, cut: int) -> HazardRatio | None:
     claims = _same_cut(ctx.hazard_ratios.get(cohort, []), cut)
     return hazard_ratio_from(claims[0], ctx.missingness) if claims else None
 
@@ -68,7 +66,7 @@ def build_row(ctx: Context, draft: Draft, threshold: str, ci_method: str, stratu
     if draft.n is not None and draft.n < 10:
         caveats.add("SMALL_N")
     if info["design"] in DESIGN_CAVEATS:
-        caveats.add(DESIGN_CAVEATS[info["design"]])
+        caveats.add(DESIGN_CAVEATS[str(info["design"])])
     if draft.responders is not None and draft.n and draft.responders in (0, draft.n):
         caveats.add("BOUNDARY")
     if not draft.n_unknown or draft.origin != "unknown":

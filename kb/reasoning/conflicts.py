@@ -18,7 +18,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from kb.graph.store import GraphStore, as_bool, as_int
+from kb.graph.fast_rows import Value, rows, whole
+from kb.graph.store import GraphStore, as_int
 from kb.namespaces import ID, INFERRED_GRAPH, MM, local_name
 from kb.queries import query_text
 from kb.reasoning.counts import candidates, printed_number, whole_count
@@ -66,12 +67,12 @@ def sparql_findings(store: GraphStore) -> list[Finding]:
 def _common_counts(store: GraphStore, claims: tuple[Node, ...]) -> str:
     """For two percentages over the same denominator: the counts both admit (so the print differs, the
     count may not), as a sentence to add to the finding."""
-    rows = store.select(
+    solutions = store.select(
         "SELECT ?c ?d ?k WHERE { ?c mm:denominator ?d ; mm:numeratorCandidate ?k }", {"c": list(claims)}
     )
     by_claim: dict[Node, set[int]] = defaultdict(set)
     denominators = set()
-    for row in rows:
+    for row in solutions:
         by_claim[row["c"]].add(as_int(row["k"]))
         denominators.add(str(row["d"]))
     if len(by_claim) != len(claims) or len(denominators) != 1:
@@ -87,10 +88,10 @@ def percent_without_count(store: GraphStore) -> list[Finding]:
     the source states none, over the size the same source gives the cohort (so the percentage is a share
     of another population, e.g. response-evaluable patients, whose size is not reported)."""
     findings = []
-    for row in store.select(query_text("percent-denominators")):
-        if as_bool(row.get("hedged")) is True:
+    for row in rows(store, query_text("percent-denominators")):
+        if row.get("hedged") is True:
             continue
-        stated = isinstance(row["denominator"], Literal)
+        stated = row["stated"] is True
         total = whole_count(row["denominator"] if stated else row.get("size"))
         percent = printed_number(row["percent"])
         if total is None or percent is None:  # an ill-typed number is for the shapes to report
@@ -106,14 +107,14 @@ def percent_without_count(store: GraphStore) -> list[Finding]:
                 f"{head} over {total} patients, but no whole number of patients out of {total} gives that "
                 f"percentage: the denominator was probably another (e.g. response-evaluable) one."
             )
-            involved: tuple[Node, ...] = (row["record"],)
+            involved: tuple[Node, ...] = (URIRef(str(row["record"])),)
         else:
             message = (
                 f"{head} without stating its denominator; no whole number of the {total} patients it gives "
                 f"the cohort yields that percentage, so it is a share of another population (e.g. "
                 f"response-evaluable patients) whose size the source does not report."
             )
-            involved = (row["record"], row["sizeClaim"])
+            involved = (URIRef(str(row["record"])), URIRef(str(row["sizeClaim"])))
         findings.append(Finding(MM.PercentWithoutCount, involved, message))
     return findings
 
@@ -121,55 +122,63 @@ def percent_without_count(store: GraphStore) -> list[Finding]:
 # ---------------------------------------------------------------- patient records vs aggregate statements
 
 
-def _label(store: GraphStore, iri: Node) -> str:
-    rows = store.select("SELECT ?l WHERE { ?x rdfs:label|skos:prefLabel|skos:notation ?l }", {"x": iri})
-    return str(rows[0]["l"]) if rows else local_name(iri)
+def _iri(value: Node | Value) -> URIRef:
+    """An IRI read as a plain value (or as an rdflib term) as the rdflib term."""
+    return value if isinstance(value, URIRef) else URIRef(str(value))
 
 
-def _quote(store: GraphStore, claim: Node) -> str:
+def _label(store: GraphStore, iri: Node | Value) -> str:
+    text = "SELECT ?l WHERE { ?x rdfs:label|skos:prefLabel|skos:notation ?l }"
+    found = store.select(text, {"x": _iri(iri)})
+    return str(found[0]["l"]) if found else local_name(str(iri))
+
+
+def _quote(store: GraphStore, claim: Node | Value) -> str:
     """The source's own words for a claim (its first quote selector), in quotation marks."""
-    rows = store.select(
-        "SELECT ?e WHERE { ?c mm:evidence/oa:hasSelector/oa:exact ?e } ORDER BY ?e", {"c": claim}
+    found = store.select(
+        "SELECT ?e WHERE { ?c mm:evidence/oa:hasSelector/oa:exact ?e } ORDER BY ?e", {"c": _iri(claim)}
     )
-    return f'"{rows[0]["e"]}"' if rows else ""
+    return f'"{found[0]["e"]}"' if found else ""
+
+
+Row = dict[str, Value]  # a query row of plain values (kb.graph.fast_rows): IRIs are strings
+RESPONSE, REFRACTORY_PROPORTION = str(MM.Response), str(MM.RefractoryProportion)
 
 
 @dataclass
 class _PatientRecords:
     """What the patient-versus-aggregate rule reads once: regimens, drug sets, patient records, ranks."""
 
-    regimens: dict[Node, set[Node]]
-    drug_sets: dict[Node, list[tuple[Node, bool]]]
-    responses: dict[tuple[Node, Node], list[dict[str, Node]]]
-    refractoriness: dict[tuple[Node, Node], list[dict[str, Node]]]
-    ranks: dict[Node, int]
+    regimens: dict[Value, set[Value]]
+    drug_sets: dict[Value, list[tuple[Value, bool]]]
+    responses: dict[tuple[Value, Value], list[Row]]
+    refractoriness: dict[tuple[Value, Value], list[Row]]
+    ranks: dict[Value, int]
 
     @classmethod
     def read(cls, store: GraphStore) -> _PatientRecords:
-        regimens: dict[Node, set[Node]] = defaultdict(set)
-        for row in store.select(query_text("cohort-regimens")):
+        regimens: dict[Value, set[Value]] = defaultdict(set)
+        for row in rows(store, query_text("cohort-regimens")):
             regimens[row["cohort"]].add(row["regimen"])
-        drug_sets: dict[Node, list[tuple[Node, bool]]] = defaultdict(list)
-        for row in store.select(query_text("drug-set-members")):
-            drug_sets[row["drugSet"]].append((row["member"], as_bool(row["isDrug"]) is True))
-        responses: dict[tuple[Node, Node], list[dict[str, Node]]] = defaultdict(list)
-        for row in store.select(query_text("patient-responses")):
+        drug_sets: dict[Value, list[tuple[Value, bool]]] = defaultdict(list)
+        for row in rows(store, query_text("drug-set-members")):
+            drug_sets[row["drugSet"]].append((row["member"], row["isDrug"] is True))
+        responses: dict[tuple[Value, Value], list[Row]] = defaultdict(list)
+        for row in rows(store, query_text("patient-responses")):
             responses[(row["cohort"], row["source"])].append(row)
-        refractoriness: dict[tuple[Node, Node], list[dict[str, Node]]] = defaultdict(list)
-        for row in store.select(query_text("patient-refractoriness")):
+        refractoriness: dict[tuple[Value, Value], list[Row]] = defaultdict(list)
+        for row in rows(store, query_text("patient-refractoriness")):
             refractoriness[(row["cohort"], row["source"])].append(row)
-        ranks = {
-            row["c"]: as_int(row["r"]) for row in store.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")
-        }
+        ranks = {r["c"]: whole(r["r"]) for r in rows(store, "SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")}
         return cls(regimens, drug_sets, responses, refractoriness, ranks)
 
-    def verdicts(self, agg: dict[str, Node]) -> tuple[dict[Node, bool | None], list[Node]] | None:
+    def verdicts(self, agg: Row) -> tuple[dict[Value, bool | None], list[Value]] | None:
         """Per patient of the aggregate's cohort and source: meets its property (True), not (False) or
         unknown (None), with the records read; None when the rule does not apply to this aggregate."""
         key = (agg["cohort"], agg["source"])
-        verdicts: dict[Node, bool | None] = {}
-        evidence: list[Node] = []
-        if agg["endpoint"] == MM.Response and ("threshold" in agg or "category" in agg):
+        verdicts: dict[Value, bool | None] = {}
+        evidence: list[Value] = []
+        if agg["endpoint"] == RESPONSE and ("threshold" in agg or "category" in agg):
             wanted = {agg["regimen"]} if "regimen" in agg else self.regimens[agg["cohort"]]
             for row in self.responses[key]:
                 if row["regimen"] not in wanted:
@@ -182,15 +191,17 @@ class _PatientRecords:
                     verdicts[row["patient"]] = rank >= self.ranks[agg["threshold"]]
                 else:
                     verdicts[row["patient"]] = row["response"] == agg["category"]
-        elif agg["endpoint"] == MM.RefractoryProportion and "drugSet" in agg:
+        elif agg["endpoint"] == REFRACTORY_PROPORTION and "drugSet" in agg:
             members = self.drug_sets[agg["drugSet"]]
             if not members or not all(is_drug for _, is_drug in members):
                 return None  # class-level sets ("a PI") are not checked against drug-level records
             wanted_drugs = {m for m, _ in members}
-            per_patient: dict[Node, dict[Node, bool | None]] = defaultdict(dict)
+            per_patient: dict[Value, dict[Value, bool | None]] = defaultdict(dict)
             for row in self.refractoriness[key]:
                 if row["drug"] in wanted_drugs:
-                    per_patient[row["patient"]][row["drug"]] = as_bool(row["refractory"])
+                    refractory = row["refractory"]  # a boolean, or a typed unknown
+                    known = refractory if isinstance(refractory, bool) else None
+                    per_patient[row["patient"]][row["drug"]] = known
                     evidence.append(row["record"])
             for patient, by_drug in per_patient.items():
                 values = [by_drug.get(d) for d in wanted_drugs]
@@ -200,7 +211,7 @@ class _PatientRecords:
         return verdicts, evidence
 
 
-def _aggregate_message(store: GraphStore, agg: dict[str, Node], stated: int, yes: int, unknown: int) -> str:
+def _aggregate_message(store: GraphStore, agg: Row, stated: int, yes: int, unknown: int) -> str:
     what = _label(store, agg.get("threshold") or agg.get("category") or agg.get("drugSet") or agg["endpoint"])
     if "threshold" in agg:
         what = f"with {what} or better"
@@ -227,20 +238,19 @@ def patient_vs_aggregate(store: GraphStore) -> list[Finding]:
     """
     records = _PatientRecords.read(store)
     findings = []
-    for agg in store.select(query_text("aggregate-proportions")):
+    for agg in rows(store, query_text("aggregate-proportions")):
         found = records.verdicts(agg)
         if not found or not found[0]:
             continue
         verdicts, evidence = found
         yes = sum(1 for v in verdicts.values() if v is True)
         unknown = sum(1 for v in verdicts.values() if v is None)
-        stated = as_int(agg["numerator"])
+        stated = whole(agg["numerator"])
         if yes <= stated <= yes + unknown:
             continue
         message = _aggregate_message(store, agg, stated, yes, unknown)
-        findings.append(
-            Finding(MM.PatientVersusAggregate, (agg["record"], *sorted(set(evidence), key=str)), message)
-        )
+        involved = (_iri(agg["record"]), *(_iri(e) for e in sorted({str(e) for e in evidence})))
+        findings.append(Finding(MM.PatientVersusAggregate, involved, message))
     return findings
 
 
@@ -254,25 +264,28 @@ def response_categories(store: GraphStore) -> list[Finding]:
     cannot outnumber the patients at that threshold, and must equal them when every category at or
     above it is given; all categories together cannot exceed the denominator.
     """
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for row in store.select(query_text("response-categories")):
+    groups: dict[tuple, list[Row]] = defaultdict(list)
+    for row in rows(store, query_text("response-categories")):
         groups[(row["cohort"], row["source"], row.get("cut"), row.get("regimen"))].append(row)
-    top = max(as_int(r["r"]) for r in store.select("SELECT ?r WHERE { ?c mm:responseRank ?r }"))
+    top = max(whole(r["r"]) for r in rows(store, "SELECT ?r WHERE { ?c mm:responseRank ?r }"))
     findings = []
-    for (cohort, source, _cut, _regimen), rows in groups.items():
-        exact = [r for r in rows if "category" in r]
+    for (cohort, source, _cut, _regimen), group in groups.items():
+        exact = [r for r in group if "category" in r]
         if not exact:
             continue
-        by_rank = {as_int(r["rank"]): as_int(r["count"]) for r in exact}
-        for threshold in (r for r in rows if "threshold" in r):
-            t_rank, t_count = as_int(threshold["rank"]), as_int(threshold["count"])
+        by_rank = {whole(r["rank"]): whole(r["count"]) for r in exact}
+        for threshold in (r for r in group if "threshold" in r):
+            t_rank, t_count = whole(threshold["rank"]), whole(threshold["count"])
             above = {k: v for k, v in by_rank.items() if k >= t_rank}
             if not above:
                 continue
             total = sum(above.values())
             complete = all(k in by_rank for k in range(t_rank, top + 1))
             if total > t_count or (complete and total != t_count):
-                involved = (threshold["record"], *(r["record"] for r in exact if as_int(r["rank"]) >= t_rank))
+                involved = (
+                    _iri(threshold["record"]),
+                    *(_iri(r["record"]) for r in exact if whole(r["rank"]) >= t_rank),
+                )
                 findings.append(
                     Finding(
                         MM.CategoriesExceedCohort,
@@ -284,13 +297,13 @@ def response_categories(store: GraphStore) -> list[Finding]:
                         ),
                     )
                 )
-        denominators = {as_int(r["denominator"]) for r in rows if "denominator" in r}
+        denominators = {whole(r["denominator"]) for r in group if "denominator" in r}
         total = sum(by_rank.values())
         if denominators and total > min(denominators):
             findings.append(
                 Finding(
                     MM.CategoriesExceedCohort,
-                    tuple(r["record"] for r in exact),
+                    tuple(_iri(r["record"]) for r in exact),
                     (
                         f"{_label(store, source)}: the response categories of {_label(store, cohort)} "
                         f"add up to {total}, more than the {min(denominators)} patients."
@@ -325,10 +338,16 @@ class Findings:
 def classify_findings(store: GraphStore) -> Findings:
     """Every rule's findings, split into conflicts and findings an interpretation resolves."""
     findings = sorted({f for rule in RULES for f in rule(store)}, key=lambda f: (str(f.rule), str(f.iri)))
-    readings = interpretations(store)
+    # An interpretation resolves a finding only if it reads every claim involved, the first one included:
+    # so only the interpretations that read that claim are candidates (kept in IRI order).
+    by_claim: dict[Node, list[Interpretation]] = defaultdict(list)
+    for reading in interpretations(store):
+        for claim in reading.reads:
+            by_claim[claim].append(reading)
     conflicts, resolved = [], []
     for finding in findings:
-        interpretation = resolving(finding, readings)
+        candidates = by_claim.get(finding.involves[0], []) if finding.involves else []
+        interpretation = resolving(finding, candidates)
         if interpretation is None:
             conflicts.append(finding)
         else:

@@ -10,6 +10,8 @@ from fractions import Fraction
 from rdflib import Literal
 from rdflib.term import Node
 
+from kb.graph.fast_rows import Value
+
 # A hedged figure ("~90%", "nearly 35%") is read as within this many percentage points.
 HEDGE_TOLERANCE = Fraction(5)
 # The largest denominator read as a count of patients; a larger one is for the shapes to report.
@@ -47,15 +49,17 @@ def reconstruct(percent: Decimal | str, denominator: int, *, hedged: bool = Fals
     return Reconstruction(found, "ambiguous")
 
 
-def printed_number(term: Node | None) -> Decimal | None:
-    """A numeric literal as printed (its lexical form, so that '45.0' keeps its precision), if finite.
+def printed_number(term: Node | Value | None) -> Decimal | None:
+    """A numeric literal as printed (its lexical form, so that '45.0' keeps its precision), if finite; a
+    number read as a plain value (kb.graph.fast_rows, where an xsd:decimal keeps its digits) likewise.
 
     Anything else (a string, an ill-typed literal such as 'abc'^^xsd:integer, NaN or INF) is None:
     it is for the shapes to report, not for inference or the integrity rules to read.
     """
-    if not isinstance(term, Literal) or isinstance(term.value, bool):
-        return None
-    if not isinstance(term.value, int | float | Decimal):
+    if isinstance(term, Literal):
+        if isinstance(term.value, bool) or not isinstance(term.value, int | float | Decimal):
+            return None
+    elif isinstance(term, bool) or not isinstance(term, int | float | Decimal):
         return None
     try:
         number = Decimal(str(term).strip())
@@ -64,7 +68,7 @@ def printed_number(term: Node | None) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def whole_count(term: Node | None) -> int | None:
+def whole_count(term: Node | Value | None) -> int | None:
     """A positive whole number of patients (at most MAX_DENOMINATOR) printed as `term`, else None."""
     number = printed_number(term)
     if number is None or not 0 < number <= MAX_DENOMINATOR or number != number.to_integral_value():

@@ -9,6 +9,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 from rdflib.term import Node
 
+from kb.graph.fast_rows import Value, rows, whole
 from kb.graph.store import GraphStore, as_bool, as_int
 from kb.namespaces import ID, MM, local_name
 from kb.queries import query_text
@@ -23,7 +24,7 @@ def _response_ranks(store: GraphStore) -> dict[Node, int]:
     return {r["c"]: as_int(r["r"]) for r in store.select("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")}
 
 
-def record_count_iri(cohort: Node, threshold: Node) -> URIRef:
+def record_count_iri(cohort: Node | str, threshold: Node | str) -> URIRef:
     """The IRI of the count of a cohort's patient records at a response threshold or better."""
     return ID[f"count-{local_name(cohort)}-{local_name(threshold)}-or-better"]
 
@@ -32,20 +33,21 @@ def record_counts(store: GraphStore) -> Graph:
     """For each cohort whose patients a source reports one by one: the count of its patient records with
     a best response to the cohort's regimen at each threshold or better, as an mm:RecordCount derived
     from those records (typed unknowns make the count a range of candidates)."""
-    regimens: dict[Node, set[Node]] = defaultdict(set)
-    for row in store.select(query_text("cohort-regimens")):
+    regimens: dict[Value, set[Value]] = defaultdict(set)
+    for row in rows(store, query_text("cohort-regimens")):
         regimens[row["cohort"]].add(row["regimen"])
-    ranks = _response_ranks(store)
-    records: dict[tuple[Node, Node], dict[Node, dict[str, Node]]] = defaultdict(dict)
-    for row in store.select(query_text("patient-responses")):
+    ranks = {r["c"]: whole(r["r"]) for r in rows(store, "SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")}
+    records: dict[tuple[Value, Value], dict[Value, dict[str, Value]]] = defaultdict(dict)
+    for row in rows(store, query_text("patient-responses")):
         if row["regimen"] in regimens[row["cohort"]]:
             records[(row["cohort"], row["source"])][row["patient"]] = row
     out = Graph()
-    for (cohort, source), patients in sorted(records.items(), key=lambda kv: str(kv[0])):
+    for (cohort_iri, source_iri), patients in sorted(records.items(), key=lambda kv: str(kv[0])):
+        cohort, source = URIRef(str(cohort_iri)), URIRef(str(source_iri))
         for threshold in COUNT_THRESHOLDS:
             node = record_count_iri(cohort, threshold)
             known = [r for r in patients.values() if r["response"] in ranks]
-            yes = sum(1 for r in known if ranks[r["response"]] >= ranks[threshold])
+            yes = sum(1 for r in known if ranks[r["response"]] >= ranks[str(threshold)])
             unknown = len(patients) - len(known)
             out.add((node, RDF.type, MM.RecordCount))
             out.add((node, MM.about, cohort))
@@ -66,7 +68,7 @@ def record_counts(store: GraphStore) -> Graph:
             )
             out.add((node, MM.derivationNote, Literal(note, datatype=XSD.string)))
             for row in patients.values():
-                out.add((node, PROV.wasDerivedFrom, row["record"]))
+                out.add((node, PROV.wasDerivedFrom, URIRef(str(row["record"]))))
     return out
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from kb.graph.store import GraphStore, as_bool
+from kb.graph.fast_rows import rows
+from kb.graph.store import GraphStore
 from kb.namespaces import INFERRED_GRAPH, MM
 from kb.queries import query_text
 from kb.reasoning.counts import printed_number, reconstruct, whole_count
@@ -22,16 +23,16 @@ def count_reconstruction(store: GraphStore) -> Graph:
     mm:CountUnknown (an ill-typed percentage or denominator is left for the shapes to report).
     """
     out = Graph()
-    for row in store.select(query_text("proportions")):
-        record, numerator = row["record"], row["numerator"]
+    for row in rows(store, query_text("proportions")):
+        record = URIRef(str(row["record"]))
         curated = row.get("origin")
-        if isinstance(numerator, Literal):
+        if row["printed"] is True:
             if curated is None:
                 out.add((record, MM.countOrigin, MM.CountReported))
             continue
         percent, denominator = printed_number(row.get("percent")), whole_count(row.get("denominator"))
         if percent is not None and denominator is not None:
-            hedged = as_bool(row.get("hedged")) is True
+            hedged = row.get("hedged") is True
             result = reconstruct(percent, denominator, hedged=hedged)
             for k in result.candidates:
                 out.add((record, MM.numeratorCandidate, Literal(k, datatype=XSD.nonNegativeInteger)))
