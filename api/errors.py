@@ -3,6 +3,7 @@ and a catch-all 500 that never shows a traceback to the client."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 
@@ -15,7 +16,7 @@ from api.http.headers import SECURITY_HEADERS
 from api.schemas import Error
 from kb.analysis.response_rate import OptionError
 from kb.graph.binding import BindingError
-from kb.graph.store import LocationError
+from kb.graph.store import LocationError, StoreError
 from kb.knowledge_base import LoadFailed
 
 # Library errors a request can cause, with their status and what the client should do about them.
@@ -122,6 +123,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, str(exc.detail), headers=headers)
 
 
+async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+    # The server's address and its words go to the service log; the client learns only to try again.
+    logging.getLogger("uvicorn.error.mmkb").warning("%s", exc)
+    message = "the knowledge base's SPARQL server did not answer; try again later"
+    return error_response(503, message, headers={"Retry-After": "1"})
+
+
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     # The traceback goes to the server log (Starlette re-raises after this handler), never to the client.
     # This answer is sent outside the middleware stack, so it carries the security headers itself.
@@ -132,6 +140,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     for error_class in LIBRARY_ERRORS:
         app.add_exception_handler(error_class, _library_error)
+    app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)

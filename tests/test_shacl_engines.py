@@ -18,7 +18,7 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from kb.graph.load import load
-from kb.graph.store import GraphStore
+from kb.graph.store import GraphStore, OxigraphGraphStore
 from kb.namespaces import SH
 from kb.quality.shacl import (
     ShapeResult,
@@ -173,7 +173,7 @@ SHAPES = {
 
 
 def small_store(data: str) -> GraphStore:
-    store = GraphStore()
+    store = OxigraphGraphStore()
     store.add_graph("urn:mmkb:test", Graph().parse(data=PREAMBLE + data, format="turtle"))
     return store
 

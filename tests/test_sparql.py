@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 
 from kb.graph.binding import BindingError, bind, where_brace
-from kb.graph.store import GraphStore
+from kb.graph.store import GraphStore, OxigraphGraphStore
 
 # rdflib warns about every odd IRI it is asked to hold; here that is the point.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -18,7 +18,7 @@ QUERY = "SELECT ?s WHERE { ?s ?p ?o }"
 
 @pytest.fixture(scope="module")
 def store() -> GraphStore:
-    return GraphStore()
+    return OxigraphGraphStore()
 
 
 def test_values_block_goes_inside_where():

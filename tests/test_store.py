@@ -7,7 +7,7 @@ import rdflib.plugins.sparql.processor as rdflib_processor
 from rdflib import URIRef
 from rdflib.plugins.sparql import prepareQuery
 
-from kb.graph.store import GraphStore, Location, LocationError
+from kb.graph.store import Location, LocationError, OxigraphGraphStore
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import MM
 from kb.paths import QUERIES_DIR, curated_files
@@ -75,7 +75,7 @@ def test_on_disk_store_answers_like_memory(tmp_path):
 
 
 def test_one_named_graph_per_file():
-    store = GraphStore()
+    store = OxigraphGraphStore()
     for i, path in enumerate(curated_files()[:2]):
         store.parse_file(path, f"urn:test:{i}")
     assert store.graph_names() == ["urn:test:0", "urn:test:1"]

@@ -7,7 +7,6 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request, Response
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF
@@ -128,7 +127,7 @@ async def _pool(request: Request, settings: Settings) -> WorkerPool:
     prefixes = json.dumps(PREFIXES).encode()
 
     def dump() -> bytes:
-        return kb.store.oxigraph.dump(format=ox.RdfFormat.N_QUADS) or b""
+        return kb.store.dump_nquads()
 
     # the workers of a built store open it themselves, read-only: nothing is copied to them
     store_path = str(kb.build.path) if kb.build is not None else None

@@ -48,9 +48,7 @@ def export(store: GraphStore, fmt: str, *, inferred: bool = True, ontology: bool
             return False
         return ontology or not name.startswith(ONTOLOGY_GRAPHS)
 
-    quads = sorted(
-        (q for q in store.oxigraph.quads_for_pattern(None, None, None, None) if kept(q.graph_name)), key=str
-    )
+    quads = sorted((q for q in store.ox_quads() if kept(q.graph_name)), key=str)
     if rdf_format.supports_datasets:
         output = ox.serialize(quads, format=rdf_format, prefixes=PREFIXES)
     else:

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from kb.graph.blank_nodes import content_labels
 from kb.graph.rdf_files import read_quads
-from kb.graph.store import GraphStore, Location
+from kb.graph.store import GraphStore, Location, open_store
 from kb.namespaces import GRAPH_IRI, INFERRED_GRAPH, ONTOLOGY_GRAPHS
 from kb.paths import DATA_DIR, ONTOLOGY_DIR, ONTOLOGY_FILES, curated_files, display_path
 
@@ -76,7 +76,7 @@ def load(
     export beside the files it came from, changes nothing. A file that fails to parse is reported in
     `errors` and leaves no partial triples behind; the other files still load.
     """
-    loaded = Loaded(GraphStore(Location.parse(location)))
+    loaded = Loaded(open_store(Location.parse(location)))
     files = list(ONTOLOGY_FILES) if with_ontology else []
     files += curated_files() if paths is None else [Path(p) for p in paths]
     for path in files:

@@ -25,7 +25,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
 from kb.graph.binding import term_text
-from kb.graph.store import GraphStore
+from kb.graph.store import GraphStore, rdflib_term
 from kb.namespaces import SH, local_name
 from kb.paths import SHAPES_FILE
 
@@ -189,18 +189,6 @@ def _terms(terms: Iterable[Node]) -> str:
     return " ".join(term_text(t) for t in terms)
 
 
-def _rdflib(term: object) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"not an RDF term: {term!r}")
-
-
 def _message(template: str, bindings: dict[str, Node]) -> str:
     """sh:message with {$var} and {?var} replaced by the solution's values."""
     return _TEMPLATE.sub(lambda m: str(bindings[m["name"]]) if m["name"] in bindings else m[0], template)
@@ -210,7 +198,7 @@ def sparql_results(
     store: GraphStore, constraints: Sequence[SparqlConstraint] | None = None
 ) -> list[ShapeResult]:
     """One result per solution of each constraint, evaluated with $this bound to each focus node."""
-    oxigraph = store.oxigraph
+    oxigraph = store.oxigraph_engine()
     results: dict[ShapeResult, None] = {}
     for constraint in split_shapes()[1] if constraints is None else constraints:
         name = shape_name(constraint.shape)
@@ -228,11 +216,11 @@ def sparql_results(
             assert isinstance(solutions, ox.QuerySolutions)
             names = [v.value for v in solutions.variables]
             for solution in solutions:
-                bindings = {n: _rdflib(solution[n]) for n in names if solution[n] is not None}
+                bindings = {n: rdflib_term(solution[n]) for n in names if solution[n] is not None}
                 value = bindings.get("value")
                 # in the message, an unbound ?value reads as SHACL's sh:value: the focus node
-                message = _message(constraint.message, {"value": _rdflib(focus), **bindings})
-                results[ShapeResult(_rdflib(focus), name, message, value)] = None
+                message = _message(constraint.message, {"value": rdflib_term(focus), **bindings})
+                results[ShapeResult(rdflib_term(focus), name, message, value)] = None
     return list(results)
 
 

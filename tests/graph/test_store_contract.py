@@ -7,13 +7,15 @@ held to the whole contract (and fails `location_for` until the suite knows how t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
 from kb.graph.binding import BindingError
-from kb.graph.store import LOCATION_SCHEMES, GraphStore, Location
+from kb.graph.store import LOCATION_SCHEMES, SPARQL_SCHEMES, GraphStore, Location, open_store
+from tests.integration.servers import Server, empty, oxigraph_server, virtuoso_server
 
 EX = "http://example.org/contract/"
 P = URIRef(EX + "p")
@@ -36,18 +38,61 @@ LITERALS = [
 ]
 
 
-def location_for(scheme: str, tmp_path: Path) -> str:
+# The remote back-end runs the suite on real servers: an Oxigraph server written to by SPARQL Update and
+# by the Graph Store Protocol, and Virtuoso (where it is installed).
+REMOTE_SERVERS = ("oxigraph-update", "oxigraph-gsp", "virtuoso")
+PARAMS = [
+    pytest.param((scheme, server), id=f"{scheme}[{server}]" if server else scheme)
+    for scheme in LOCATION_SCHEMES
+    for server in (REMOTE_SERVERS if scheme.startswith(SPARQL_SCHEMES) else ("",))
+]
+
+
+def location_for(scheme: str, tmp_path: Path, server: Server | None = None) -> str:
     """A concrete location string for one entry of LOCATION_SCHEMES (placeholders filled in)."""
     if scheme == "memory":
         return scheme
     if scheme.endswith(":DIR"):
         return scheme.removesuffix("DIR") + str(tmp_path / "store")
+    if scheme.startswith(SPARQL_SCHEMES):
+        return server.location if server else "sparql+http://127.0.0.1:7878/query?update=/update"
     raise AssertionError(f"the contract suite does not know how to give {scheme!r} a place; add it here")
 
 
-@pytest.fixture(params=LOCATION_SCHEMES)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    yield GraphStore(Location.parse(location_for(request.param, tmp_path)))
+@pytest.fixture(scope="session")
+def oxigraph_for_contract(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-contract")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso_for_contract(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso-contract")) as server:
+        yield server
+
+
+def remote_server(request: pytest.FixtureRequest, name: str) -> Server:
+    """The running server a parameter names (started on first use, one per test process)."""
+    if name == "virtuoso":
+        return request.getfixturevalue("virtuoso_for_contract")
+    server: Server = request.getfixturevalue("oxigraph_for_contract")
+    if name == "oxigraph-update":  # the same server, reached without its Graph Store Protocol endpoint
+        return replace(server, location=server.location.split("&gsp=")[0])
+    return server
+
+
+@pytest.fixture(params=PARAMS)
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[GraphStore]:
+    scheme, name = request.param
+    server = None
+    if name:
+        server = remote_server(request, name)
+        for key, value in server.env.items():
+            monkeypatch.setenv(key, value)
+        empty(server)
+    yield open_store(Location.parse(location_for(scheme, tmp_path, server)))
 
 
 def triples(*spo: tuple[URIRef, URIRef, object]) -> Graph:
@@ -330,3 +375,76 @@ def test_an_update_is_refused_and_changes_nothing(filled: GraphStore, text: str)
         filled.query(text)
     assert sorted(filled.quads()) == before
     assert filled.graph_names() == [G1, G2]
+
+
+# ------------------------------------------------------------------ union, datasets and blank nodes
+
+
+def test_a_join_reads_statements_from_different_graphs(filled: GraphStore) -> None:
+    # a q b sits in g1, b p c in g2: the union is one graph, so the path crosses files
+    rows = filled.select(f"SELECT ?x WHERE {{ <{A}> <{Q}> ?y . ?y <{P}> ?x }}")
+    assert rows == [{"x": C}]
+
+
+def test_a_query_naming_its_own_dataset_keeps_it(filled: GraphStore) -> None:
+    rows = filled.select(f"SELECT DISTINCT ?s FROM <{G2}> WHERE {{ ?s ?p ?o }} ORDER BY ?s")
+    assert [r["s"] for r in rows] == [B, C]
+    rows = filled.select(f"SELECT DISTINCT ?g FROM NAMED <{G1}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
+    assert rows == [{"g": URIRef(G1)}]
+    # FROM NAMED alone: the default graph is empty, as SPARQL defines such a dataset
+    assert filled.select(f"SELECT ?s FROM NAMED <{G1}> WHERE {{ ?s ?p ?o }}") == []
+
+
+NESTED = f"<{A}> <{P}> [ <{Q}> [ <{Q}> 7 ] ; <{P}> 1 ] .\n<{B}> <{P}> [ <{Q}> 8 ] .\n"
+
+
+def test_blank_nodes_come_back_as_blank_nodes_and_term_tests_see_them_so(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "nested.ttl"
+    path.write_text(NESTED, encoding="utf-8")
+    store.parse_file(path, G1)
+    rows = store.select(f"SELECT ?x ?y WHERE {{ <{A}> <{P}> ?x . ?x <{Q}> ?y }}")
+    assert len(rows) == 1 and isinstance(rows[0]["x"], BNode) and isinstance(rows[0]["y"], BNode)
+    assert store.ask(f"ASK {{ <{A}> <{P}> ?x FILTER(isBlank(?x) && !isIRI(?x) && !ISURI(?x)) }}")
+    assert not store.ask(f"ASK {{ ?s <{P}> ?x FILTER(isIRI(?x)) }}")
+    assert store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(isBlank(?s)) }")[0]["n"] == Literal(
+        4
+    )
+    # a quad's blank nodes are the ones a query gives
+    blank = {s for s, _, _, _ in store.quads() if isinstance(s, BNode)}
+    assert rows[0]["x"] in blank and rows[0]["y"] in blank
+
+
+def test_construct_gives_blank_nodes_back(store: GraphStore, tmp_path: Path) -> None:
+    path = tmp_path / "nested.ttl"
+    path.write_text(NESTED, encoding="utf-8")
+    store.parse_file(path, G1)
+    result = store.query(f"CONSTRUCT {{ ?x <{EX}under> <{A}> }} WHERE {{ <{A}> <{P}> ?x }}")
+    assert result.graph is not None
+    [(subject, _, _)] = list(result.graph)
+    assert isinstance(subject, BNode)
+    assert subject == store.select(f"SELECT ?x WHERE {{ <{A}> <{P}> ?x }}")[0]["x"]
+
+
+def test_removing_selected_statements_with_blank_nodes(store: GraphStore, tmp_path: Path) -> None:
+    path = tmp_path / "nested.ttl"
+    path.write_text(NESTED, encoding="utf-8")
+    store.parse_file(path, G1)
+    removed = store.remove_selected(
+        f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o FILTER(?p = <{Q}>) }} }}"
+    )
+    assert removed == {G1: 3}
+    assert len(store) == 3
+    assert not store.ask(f"ASK {{ ?s <{Q}> ?o }}")
+
+
+def test_the_nquads_dump_and_the_oxigraph_engine_hold_every_statement(filled: GraphStore) -> None:
+    import pyoxigraph as ox
+
+    dumped = list(ox.parse(filled.dump_nquads(), format=ox.RdfFormat.N_QUADS))
+    assert sorted(map(str, dumped)) == sorted(map(str, filled.ox_quads()))
+    assert len(dumped) == len(filled)
+    engine = filled.oxigraph_engine()
+    assert len(engine) == len(filled)
+    assert sorted(map(str, engine.quads_for_pattern(None, None, None, None))) == sorted(map(str, dumped))
