@@ -18,7 +18,7 @@ from rdflib.term import Node
 
 from kb.analysis.response_table import OptionError
 from kb.analysis.values import NOT_REPORTED, REPORTED, HazardRatio, Interval, Median
-from kb.graph.fast_rows import Value, is_number, rows, whole
+from kb.graph.fast_rows import Value, is_number, whole
 from kb.graph.store import GraphStore
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import local_name
@@ -72,7 +72,7 @@ def interval(row: QueryRow, statuses: Mapping[Iri, str]) -> Interval | None:
 
 def status_labels(store: GraphStore) -> dict[Iri, str]:
     """Each typed unknown (mm:Missingness) with its label: the status of a figure that has no number."""
-    found = rows(store, "SELECT ?c ?label WHERE { ?c a mm:Missingness ; skos:prefLabel ?label }")
+    found = store.rows("SELECT ?c ?label WHERE { ?c a mm:Missingness ; skos:prefLabel ?label }")
     return {str(r["c"]): str(r["label"]) for r in found}
 
 
@@ -190,10 +190,10 @@ class Context:
         self._read_evidence()
 
     def _rows(self, text: str) -> list[dict[str, Value]]:
-        return rows(self.kb.store, text)
+        return self.kb.store.rows(text)
 
     def _named(self, name: str) -> list[dict[str, Value]]:
-        return rows(self.kb.store, query_text(name))
+        return self.kb.store.rows(query_text(name))
 
     def _read_evidence(self) -> None:
         """The claims the rows are built from: responses, candidates, medians, hazard ratios, lineage."""

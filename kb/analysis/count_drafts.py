@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from kb.analysis.cohort_reads import Context, Iri, QueryRow
 from kb.analysis.count_figures import Figure, category_figures, choose, claim_figure, combine, fits_size
 from kb.analysis.response_table import Source
-from kb.graph.fast_rows import is_number, rows, whole
+from kb.graph.fast_rows import is_number, whole
 from kb.namespaces import local_name
 from kb.queries import query_text
 from kb.reasoning.derivation import record_count_iri
@@ -162,7 +162,7 @@ def _ipd_draft(
 def attribute_drafts(ctx: Context, threshold: Iri, attribute: str) -> list[Draft]:
     """Rows from patient records, split by a patient attribute, for each outermost reported cohort."""
     values: dict[tuple[Iri, Iri], tuple[str, str]] = {}
-    for r in rows(ctx.kb.store, query_text("patient-attributes")):
+    for r in ctx.kb.store.rows(query_text("patient-attributes")):
         if str(r["attribute"]) == attribute:
             values[(str(r["cohort"]), str(r["patient"]))] = (_text(r["value"]), str(r["valueLabel"]))
     drafts = []

@@ -36,7 +36,7 @@ from kb.analysis.response_table import (
 )
 from kb.analysis.stats import pool_logit
 from kb.analysis.table_rows import build_row
-from kb.graph.fast_rows import rows, whole
+from kb.graph.fast_rows import whole
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import MM
 from kb.queries import query_text
@@ -244,7 +244,7 @@ def hazard_ratio_rows(kb: KnowledgeBase, table: ComparisonTable) -> list[HazardR
     """The hazard ratios reported for the table's cohorts, every data cut, for the forest plot's HR panel."""
     cohorts = sorted({row.cohort_id.split("#")[0] for row in table.rows})
     bindings = {"cohort": [URIRef(c) for c in cohorts]}
-    found = rows(kb.store, query_text("cohort-hazard-ratios"), bindings) if cohorts else []
+    found = kb.store.rows(query_text("cohort-hazard-ratios"), bindings) if cohorts else []
     labels = {row.cohort_id.split("#")[0]: row.cohort for row in table.rows}
     statuses = status_labels(kb.store) if found else {}
     out = []

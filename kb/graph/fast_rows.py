@@ -1,8 +1,8 @@
-"""SELECT rows as plain Python values, read from Oxigraph's own results: the read of the hot paths.
+"""Query rows as plain Python values: what `GraphStore.rows`, the read of the hot paths, gives.
 
 `GraphStore.select` gives rdflib terms, and building them (IRI validation, literal casting) costs several
-times what Oxigraph takes to answer. `rows` runs the query on pyoxigraph itself and gives each solution
-as a dict from variable name to a plain value (unbound variables absent):
+times what Oxigraph takes to answer. `GraphStore.rows` gives each solution as a dict from variable name to
+a plain value (unbound variables absent), read from Oxigraph's own results on the embedded store:
 
 - an IRI as its string, a blank node as `_:label`;
 - an xsd:integer (or a type derived from it) as int, an xsd:decimal as Decimal (so that a printed '45.0'
@@ -11,27 +11,22 @@ as a dict from variable name to a plain value (unbound variables absent):
 
 So a number is never a str, and a typed unknown (an IRI such as mm:NotReported) never a number; IRIs and
 string literals are both str, told apart by the column they are in (or by an isLiteral() column the
-query adds). A store without an embedded Oxigraph (a remote SPARQL server) answers through
-`GraphStore.select`, converted by `plain` to the same values, except that rdflib normalizes the text of
-some literals on the way (a dateTime's Z becomes +00:00).
+query adds). A back-end that does not read its engine's results itself converts the rdflib rows of
+`select` with `plain` to the same values, except that rdflib normalizes the text of some literals on the
+way (a dateTime's Z becomes +00:00).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from decimal import Decimal
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from kb.graph.binding import bind
-from kb.graph.store import GraphStore
-from kb.namespaces import PREFIXES
-
 Value = str | int | float | Decimal | bool
-Bindings = Mapping[str, Node | Sequence[Node]]  # as GraphStore.query takes them
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
@@ -97,14 +92,8 @@ def plain(term: Node) -> Value:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def rows(store: GraphStore, text: str, bindings: Bindings | None = None) -> list[dict[str, Value]]:
-    """The solutions of the SELECT `text` (bindings as in GraphStore.query) as dicts of plain values."""
-    engine = getattr(store, "oxigraph", None)
-    if not isinstance(engine, ox.Store):
-        return [{name: plain(term) for name, term in row.items()} for row in store.select(text, bindings)]
-    solutions = engine.query(bind(text, bindings or {}), prefixes=PREFIXES, use_default_graph_as_union=True)
-    if not isinstance(solutions, ox.QuerySolutions):
-        raise ValueError("rows() answers SELECT queries only")
+def solution_rows(solutions: ox.QuerySolutions) -> list[dict[str, Value]]:
+    """Oxigraph's solutions as dicts from variable name to plain value (unbound variables absent)."""
     names = [variable.value for variable in solutions.variables]
     out = []
     named, literal, casts = ox.NamedNode, ox.Literal, _CASTS

@@ -30,6 +30,7 @@ from rdflib.term import Node
 
 from kb.graph.binding import bind
 from kb.graph.blank_nodes import label_by_content
+from kb.graph.fast_rows import Value, plain, solution_rows
 from kb.graph.rdf_files import read_quads
 from kb.graph.sparql_text import declares_dataset
 from kb.namespaces import PREFIXES
@@ -158,6 +159,11 @@ class GraphStore(ABC):
     def ask(self, text: str, bindings: Bindings | None = None) -> bool:
         return bool(self.query(text, bindings).askAnswer)
 
+    def rows(self, text: str, bindings: Bindings | None = None) -> list[dict[str, Value]]:
+        """SELECT rows as plain values (kb.graph.fast_rows), the read of the hot paths: here the rows of
+        `select` converted; a back-end that can read its engine's own results reads those instead."""
+        return [{name: plain(term) for name, term in row.items()} for row in self.select(text, bindings)]
+
     @abstractmethod
     def ox_quads(self) -> Iterator[ox.Quad]:
         """Every statement with its graph, as pyoxigraph quads."""
@@ -247,6 +253,15 @@ class OxigraphGraphStore(GraphStore):
             return store.query(text, dict(PREFIXES), {}, dataset)
         except NotImplementedError as exc:  # rdflib would fall back to its own engine here
             raise QueryEngineError(f"query not supported by the Oxigraph engine: {exc}") from exc
+
+    def rows(self, text: str, bindings: Bindings | None = None) -> list[dict[str, Value]]:
+        """SELECT rows as plain values, read from Oxigraph's own results: no rdflib term is built."""
+        text = bind(text, bindings or {})
+        union = not declares_dataset(text)  # as in query(): a FROM of the query keeps its dataset
+        solutions = self.oxigraph.query(text, prefixes=PREFIXES, use_default_graph_as_union=union)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise SyntaxError("not a SELECT query")
+        return solution_rows(solutions)
 
     def ox_quads(self) -> Iterator[ox.Quad]:
         return self.oxigraph.quads_for_pattern(None, None, None, None)

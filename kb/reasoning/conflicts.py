@@ -18,7 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from kb.graph.fast_rows import Value, rows, whole
+from kb.graph.fast_rows import Value, whole
 from kb.graph.store import GraphStore, as_int
 from kb.namespaces import ID, INFERRED_GRAPH, MM, local_name
 from kb.queries import query_text
@@ -88,7 +88,7 @@ def percent_without_count(store: GraphStore) -> list[Finding]:
     the source states none, over the size the same source gives the cohort (so the percentage is a share
     of another population, e.g. response-evaluable patients, whose size is not reported)."""
     findings = []
-    for row in rows(store, query_text("percent-denominators")):
+    for row in store.rows(query_text("percent-denominators")):
         if row.get("hedged") is True:
             continue
         stated = row["stated"] is True
@@ -158,18 +158,18 @@ class _PatientRecords:
     @classmethod
     def read(cls, store: GraphStore) -> _PatientRecords:
         regimens: dict[Value, set[Value]] = defaultdict(set)
-        for row in rows(store, query_text("cohort-regimens")):
+        for row in store.rows(query_text("cohort-regimens")):
             regimens[row["cohort"]].add(row["regimen"])
         drug_sets: dict[Value, list[tuple[Value, bool]]] = defaultdict(list)
-        for row in rows(store, query_text("drug-set-members")):
+        for row in store.rows(query_text("drug-set-members")):
             drug_sets[row["drugSet"]].append((row["member"], row["isDrug"] is True))
         responses: dict[tuple[Value, Value], list[Row]] = defaultdict(list)
-        for row in rows(store, query_text("patient-responses")):
+        for row in store.rows(query_text("patient-responses")):
             responses[(row["cohort"], row["source"])].append(row)
         refractoriness: dict[tuple[Value, Value], list[Row]] = defaultdict(list)
-        for row in rows(store, query_text("patient-refractoriness")):
+        for row in store.rows(query_text("patient-refractoriness")):
             refractoriness[(row["cohort"], row["source"])].append(row)
-        ranks = {r["c"]: whole(r["r"]) for r in rows(store, "SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")}
+        ranks = {r["c"]: whole(r["r"]) for r in store.rows("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")}
         return cls(regimens, drug_sets, responses, refractoriness, ranks)
 
     def verdicts(self, agg: Row) -> tuple[dict[Value, bool | None], list[Value]] | None:
@@ -238,7 +238,7 @@ def patient_vs_aggregate(store: GraphStore) -> list[Finding]:
     """
     records = _PatientRecords.read(store)
     findings = []
-    for agg in rows(store, query_text("aggregate-proportions")):
+    for agg in store.rows(query_text("aggregate-proportions")):
         found = records.verdicts(agg)
         if not found or not found[0]:
             continue
@@ -265,9 +265,9 @@ def response_categories(store: GraphStore) -> list[Finding]:
     above it is given; all categories together cannot exceed the denominator.
     """
     groups: dict[tuple, list[Row]] = defaultdict(list)
-    for row in rows(store, query_text("response-categories")):
+    for row in store.rows(query_text("response-categories")):
         groups[(row["cohort"], row["source"], row.get("cut"), row.get("regimen"))].append(row)
-    top = max(whole(r["r"]) for r in rows(store, "SELECT ?r WHERE { ?c mm:responseRank ?r }"))
+    top = max(whole(r["r"]) for r in store.rows("SELECT ?r WHERE { ?c mm:responseRank ?r }"))
     findings = []
     for (cohort, source, _cut, _regimen), group in groups.items():
         exact = [r for r in group if "category" in r]

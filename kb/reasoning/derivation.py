@@ -9,7 +9,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 from rdflib.term import Node
 
-from kb.graph.fast_rows import Value, rows, whole
+from kb.graph.fast_rows import Value, whole
 from kb.graph.store import GraphStore, as_bool, as_int
 from kb.namespaces import ID, MM, local_name
 from kb.queries import query_text
@@ -34,11 +34,11 @@ def record_counts(store: GraphStore) -> Graph:
     a best response to the cohort's regimen at each threshold or better, as an mm:RecordCount derived
     from those records (typed unknowns make the count a range of candidates)."""
     regimens: dict[Value, set[Value]] = defaultdict(set)
-    for row in rows(store, query_text("cohort-regimens")):
+    for row in store.rows(query_text("cohort-regimens")):
         regimens[row["cohort"]].add(row["regimen"])
-    ranks = {r["c"]: whole(r["r"]) for r in rows(store, "SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")}
+    ranks = {r["c"]: whole(r["r"]) for r in store.rows("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")}
     records: dict[tuple[Value, Value], dict[Value, dict[str, Value]]] = defaultdict(dict)
-    for row in rows(store, query_text("patient-responses")):
+    for row in store.rows(query_text("patient-responses")):
         if row["regimen"] in regimens[row["cohort"]]:
             records[(row["cohort"], row["source"])][row["patient"]] = row
     out = Graph()

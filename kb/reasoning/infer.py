@@ -5,7 +5,6 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from kb.graph.fast_rows import rows
 from kb.graph.store import GraphStore
 from kb.namespaces import INFERRED_GRAPH, MM
 from kb.queries import query_text
@@ -23,7 +22,7 @@ def count_reconstruction(store: GraphStore) -> Graph:
     mm:CountUnknown (an ill-typed percentage or denominator is left for the shapes to report).
     """
     out = Graph()
-    for row in rows(store, query_text("proportions")):
+    for row in store.rows(query_text("proportions")):
         record = URIRef(str(row["record"]))
         curated = row.get("origin")
         if row["printed"] is True:

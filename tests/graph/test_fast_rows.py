@@ -1,4 +1,4 @@
-"""Rows as plain values: the same solutions as GraphStore.select, each value typed by what it is."""
+"""GraphStore.rows: the same solutions as GraphStore.select, each value a plain value typed by what it is."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Literal, URIRef
 
-from kb.graph.fast_rows import is_number, plain, rows, value, whole
+from kb.graph.fast_rows import is_number, plain, value, whole
 from kb.graph.load import load
 from kb.graph.store import GraphStore
 from kb.knowledge_base import KnowledgeBase
@@ -58,7 +58,7 @@ def store() -> GraphStore:
 
 @pytest.mark.parametrize(("i", "expected"), [(i, v) for i, (_, v) in enumerate(LITERALS)])
 def test_each_literal_reads_as_its_value(store: GraphStore, i: int, expected: object) -> None:
-    (row,) = rows(store, f"SELECT ?v WHERE {{ ?s <{EX}p{i}> ?v }}")
+    (row,) = store.rows(f"SELECT ?v WHERE {{ ?s <{EX}p{i}> ?v }}")
     assert row["v"] == expected and type(row["v"]) is type(expected)
     assert is_number(row["v"]) == (
         isinstance(expected, int | float | Decimal) and not isinstance(expected, bool)
@@ -66,8 +66,7 @@ def test_each_literal_reads_as_its_value(store: GraphStore, i: int, expected: ob
 
 
 def test_iris_blank_nodes_and_unbound_variables(store: GraphStore) -> None:
-    (row,) = rows(
-        store,
+    (row,) = store.rows(
         f"SELECT ?o ?l ?b ?missing WHERE {{ ?s <{EX}link> ?o ; <{EX}label> ?l ; <{EX}node> ?b "
         f"OPTIONAL {{ ?s <{EX}nothing> ?missing }} }}",
     )
@@ -78,15 +77,15 @@ def test_iris_blank_nodes_and_unbound_variables(store: GraphStore) -> None:
 
 def test_bindings_are_a_values_block(store: GraphStore) -> None:
     text = "SELECT ?p ?v WHERE { ?s ?p ?v }"
-    found = rows(store, text, {"p": [URIRef(EX + "p0"), URIRef(EX + "p3")]})
+    found = store.rows(text, {"p": [URIRef(EX + "p0"), URIRef(EX + "p3")]})
     assert sorted((r["p"], r["v"]) for r in found) == [(EX + "p0", 12), (EX + "p3", Decimal("45.0"))]
 
 
 def test_only_select_queries(store: GraphStore) -> None:
-    with pytest.raises(ValueError, match="SELECT"):
-        rows(store, "ASK { ?s ?p ?o }")
+    with pytest.raises(SyntaxError, match="SELECT"):
+        store.rows("ASK { ?s ?p ?o }")
     with pytest.raises(SyntaxError):
-        rows(store, "SELECT ?s WHERE { ?s ?p }")
+        store.rows("SELECT ?s WHERE { ?s ?p }")
 
 
 def test_whole_refuses_what_is_not_a_number() -> None:
@@ -111,7 +110,7 @@ def test_an_rdflib_term_reads_as_its_oxigraph_twin() -> None:
 @pytest.mark.parametrize("name", sorted(p.stem for p in QUERIES_DIR.glob("*.rq")) + check_names())
 def test_every_query_gives_the_rows_select_gives(kb: KnowledgeBase, name: str) -> None:
     text = query_text(name)
-    fast = [sorted(r.items()) for r in rows(kb.store, text)]
+    fast = [sorted(r.items()) for r in kb.store.rows(text)]
     slow = [sorted((k, plain(v)) for k, v in r.items()) for r in kb.store.select(text)]
     # rdflib writes a dateTime's zone as +00:00 where Oxigraph keeps the Z it was given
     fast = [[(k, _utc(v)) for k, v in r] for r in fast]

@@ -14,6 +14,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
 from kb.graph.binding import BindingError
+from kb.graph.fast_rows import plain
 from kb.graph.store import LOCATION_SCHEMES, SPARQL_SCHEMES, GraphStore, Location, open_store
 from tests.integration.servers import Server, empty, oxigraph_server, virtuoso_server
 
@@ -260,6 +261,16 @@ def test_select_knows_the_shipped_prefixes(filled: GraphStore) -> None:
     # Queries above the store use mm:, xsd: and friends without declaring them.
     assert filled.select("SELECT ?x WHERE { ?x a mm:Study }") == []
     assert filled.ask("ASK { ?s ?p ?o FILTER(datatype(?o) = xsd:date) }")
+
+
+def test_rows_are_the_select_rows_as_plain_values(filled: GraphStore) -> None:
+    # The hot paths read rows(): on every back-end the rows of select(), each term as its plain value.
+    text = f"SELECT ?s ?p ?o ?missing WHERE {{ ?s ?p ?o OPTIONAL {{ ?s <{EX}none> ?missing }} }}"
+    expected = [{name: plain(term) for name, term in row.items()} for row in filled.select(text)]
+    assert sorted(map(repr, filled.rows(text))) == sorted(map(repr, expected))
+    assert {r["o"] for r in filled.rows(f"SELECT ?o WHERE {{ <{A}> <{P}> ?o }}")} == {1, 2}
+    with pytest.raises(SyntaxError):
+        filled.rows("ASK { ?s ?p ?o }")
 
 
 def test_ask(filled: GraphStore) -> None:
