@@ -78,7 +78,7 @@ def build(directory: Path | str, paths: Sequence[Path] | None = None) -> Built:
     findings = [*kb.conflicts, *(r.finding for r in kb.resolved)]
     order = order_quads({str(f.iri): [str(i) for i in f.involves] for f in findings})
     # a stamp read in from a file (a dump of another build) is not this build's
-    everything = kb.store.oxigraph.quads_for_pattern(None, None, None, None)
+    everything = kb.store.ox_quads()
     quads = (q for q in everything if q.graph_name != BUILD_NODE)
     path = publish(directory, chain(quads, order), stamp)
     return Built(path, stamp, len(kb.conflicts), time.perf_counter() - started)

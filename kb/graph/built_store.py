@@ -35,7 +35,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kb import __version__
-from kb.graph.store import GraphStore, Location
+from kb.graph.store import Location, OxigraphGraphStore
 from kb.namespaces import GRAPH_IRI
 
 BUILD_GRAPH = GRAPH_IRI + "build"
@@ -169,7 +169,7 @@ class Build:
 
     path: Path
     stamp: Stamp
-    store: GraphStore
+    store: OxigraphGraphStore
 
     @property
     def id(self) -> str:
@@ -193,7 +193,7 @@ def open_build(directory: Path | str) -> Build:
         if not path.is_dir():  # pruned while this reader waited for the lock
             raise BuiltStoreError(f"the build {path} was removed while opening {link}; open it again")
         try:
-            store = GraphStore(Location("oxigraph", path, read_only=True))
+            store = OxigraphGraphStore(Location("oxigraph", path, read_only=True))
         except OSError as exc:
             raise BuiltStoreError(f"{link} is not an mmkb store ({_first_line(exc)}); {_REBUILD}") from None
         stamp = Stamp.read(store.oxigraph)
