@@ -19,7 +19,8 @@ from api.sparql_results import (
     write_solutions,
     write_triples,
 )
-from api.sparql_screen import NO_OUTBOUND, decode_escapes, screen, words
+from api.sparql_screen import NO_OUTBOUND, decode_escapes, screen
+from kb.graph.sparql_text import declares_dataset
 
 _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 _MAX_DETAIL = 160
@@ -150,12 +151,10 @@ def evaluate(store: ox.Store, prefixes: dict[str, str], job: Job, *, union: bool
 
 
 def names_dataset(query: str) -> bool:
-    """Whether the query has a FROM or FROM NAMED clause. Oxigraph drops those clauses when asked for the
-    union default graph, so such a query is evaluated on its own dataset. Read lexically (the word FROM
-    outside strings, IRIs and comments, as sent or with its codepoint escapes decoded): FROM is a keyword
-    nowhere else in a query, and erring towards finding it only costs a query the union default graph."""
-    readings = [query, decode_escapes(query)] if "\\" in query else [query]
-    return any("FROM" in words(text) for text in readings)
+    """Whether the query has a FROM or FROM NAMED clause (kb.graph.sparql_text reads it lexically), as
+    sent or with its codepoint escapes decoded. Oxigraph drops those clauses when asked for the union
+    default graph, so such a query is evaluated on its own dataset."""
+    return declares_dataset(query) or ("\\" in query and declares_dataset(decode_escapes(query)))
 
 
 def _dataset(job: Job) -> dict[str, Any]:

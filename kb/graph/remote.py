@@ -32,6 +32,7 @@ with no graphs yet answers from there.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef, Variable
@@ -64,6 +65,17 @@ CHECK_BATCH = 500  # triples asked about in one query (does the store hold them 
 # (Virtuoso refuses an INSERT DATA whose SQL translation passes 10,000 lines, at about 1,500 statements).
 WRITE_STATEMENTS = 1000
 WRITE_CHARACTERS = 1 << 20
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A query's form and variables, and its answer on an empty store."""
+
+    form: str  # SELECT, ASK or CONSTRUCT (DESCRIBE included)
+    names: list[str] = field(default_factory=list)
+    rows: list[dict[str, Node]] = field(default_factory=list)
+    boolean: bool = False
+    triples: list[ox.Quad] = field(default_factory=list)
 
 
 class RemoteGraphStore(GraphStore):
@@ -181,30 +193,35 @@ class RemoteGraphStore(GraphStore):
     def query(self, text: str, bindings: Bindings | None = None) -> Result:
         text = bind(text, bindings or {})
         parsed = self._parse(text)
-        if isinstance(parsed, ox.QuerySolutions):
-            result = Result("SELECT")
-            result.vars = [Variable(v.value) for v in parsed.variables]
+        result = Result(parsed.form)
+        if parsed.form == "SELECT":
+            result.vars = [Variable(n) for n in parsed.names]
             rows = self._solutions(text, parsed)
             result.bindings = [{Variable(k): v for k, v in row.items()} for row in rows]  # type: ignore[misc]
-        elif isinstance(parsed, ox.QueryBoolean):
-            result = Result("ASK")
+        elif parsed.form == "ASK":
             result.askAnswer = self._boolean(text, parsed)
         else:
-            result = Result("CONSTRUCT")
             result.graph = self._graph(text, parsed)
         return result
 
     def select(self, text: str, bindings: Bindings | None = None) -> list[dict[str, Node]]:
         text = bind(text, bindings or {})
         parsed = self._parse(text)
-        if not isinstance(parsed, ox.QuerySolutions):
-            raise SyntaxError("not a SELECT query")
+        if parsed.form != "SELECT":
+            raise SyntaxError(f"not a SELECT query but {parsed.form}")
         return self._solutions(text, parsed)
 
-    def _parse(self, text: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    def _parse(self, text: str) -> _Parsed:
         """The query run by Oxigraph on an empty store: SyntaxError for a bad query or an update, and the
-        answer when the store has no graphs yet."""
-        return self._empty.query(text, prefixes=self.prefixes, use_default_graph_as_union=True)
+        answer while the store has no graphs. Read at once: pyoxigraph's answers belong to their thread."""
+        local = self._empty.query(text, prefixes=self.prefixes, use_default_graph_as_union=True)
+        if isinstance(local, ox.QuerySolutions):
+            names = [v.value for v in local.variables]
+            rows = [{n: rdflib_term(s[n]) for n in names if s[n] is not None} for s in local]
+            return _Parsed("SELECT", names, rows=rows)
+        if isinstance(local, ox.QueryBoolean):
+            return _Parsed("ASK", boolean=bool(local))
+        return _Parsed("CONSTRUCT", triples=[ox.Quad(t.subject, t.predicate, t.object) for t in local])
 
     def _ask_server(self, text: str, accept: str) -> Answer | None:
         """The server's answer, or None when the answer is the empty store's (no graphs, and no dataset
@@ -216,31 +233,23 @@ class RemoteGraphStore(GraphStore):
         sent = prologue(text, self.prefixes) + skolem_term_tests(text, GENID)
         return self.client.query(sent, accept, default_graphs=graphs, named_graphs=graphs)
 
-    def _solutions(self, text: str, parsed: ox.QuerySolutions) -> list[dict[str, Node]]:
+    def _solutions(self, text: str, parsed: _Parsed) -> list[dict[str, Node]]:
         answer = self._ask_server(text, SOLUTIONS)
-        if answer is None:
-            names = [v.value for v in parsed.variables]
-            return [{n: rdflib_term(s[n]) for n in names if s[n] is not None} for s in parsed]
-        return self._rows(answer)
+        return parsed.rows if answer is None else self._rows(answer)
 
-    def _boolean(self, text: str, parsed: ox.QueryBoolean) -> bool:
+    def _boolean(self, text: str, parsed: _Parsed) -> bool:
         answer = self._ask_server(text, SOLUTIONS)
         if answer is None:
-            return bool(parsed)
+            return parsed.boolean
         found = json_solutions(answer, self.endpoints.query).get("boolean")
         if not isinstance(found, bool):
             raise StoreError(f"the SPARQL server at {self.endpoints.query} answered an ASK without a boolean")
         return found
 
-    def _graph(self, text: str, parsed: ox.QueryTriples) -> Graph:
+    def _graph(self, text: str, parsed: _Parsed) -> Graph:
         answer = self._ask_server(text, TRIPLES)
-        triples = (
-            (ox.Quad(t.subject, t.predicate, t.object) for t in parsed)
-            if answer is None
-            else self._triples(answer)
-        )
         graph = Graph()
-        for q in triples:
+        for q in parsed.triples if answer is None else self._triples(answer):
             graph.add((rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object)))
         return graph
 

@@ -102,7 +102,8 @@ def test_the_command_line_on_the_server_prints_what_it_prints_on_the_embedded_st
 def test_the_rest_routes_on_the_server_answer_as_on_the_embedded_store(
     on_oxigraph: KnowledgeBase, kb: KnowledgeBase
 ) -> None:
-    settings = Settings.from_env(allowed_hosts=("testserver",))
+    # a generous deadline: the first /sparql request starts the SPARQL workers, slow on a busy machine
+    settings = Settings.from_env(allowed_hosts=("testserver",), sparql_deadline_seconds=60.0)
     paths = [*SERVICE_PATHS, "/studies", "/compare/response-rate?format=json&by=regimen"]
     with (
         TestClient(create_app(on_oxigraph, settings)) as remote,
