@@ -187,8 +187,10 @@ class GraphStore(ABC):
         copy = Graph()
         for prefix, iri in PREFIXES.items():
             copy.bind(prefix, iri)
-        for s, p, o, _ in self.quads():
-            copy.add((s, p, o))
+        copy.addN(
+            (rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object), copy)
+            for q in self.ox_quads()
+        )
         return copy
 
 

@@ -225,8 +225,15 @@ def sparql_results(
 
 
 def core_results(data: Graph) -> list[ShapeResult]:
+    """The core shapes' results on `data`, a graph of the caller's own: pyshacl validates it in place (no
+    inference, so nothing is added to it) rather than copying it first."""
     conforms, report, text = pyshacl_validate(
-        data, shacl_graph=split_shapes()[0], inference="none", advanced=True, allow_warnings=True
+        data,
+        shacl_graph=split_shapes()[0],
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        inplace=True,
     )
     if conforms:
         return []

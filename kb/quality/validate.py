@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kb.graph.load import Loaded, LoadError, load
@@ -104,12 +103,13 @@ def structural_violations(kb: KnowledgeBase, files_by_subject: dict[Node, str]) 
 
 
 def subject_files(kb: KnowledgeBase) -> dict[Node, str]:
-    """The file that types each subject (the first, for a record defined twice)."""
-    owners: dict[Node, str] = {}
-    for s, p, _o, g in kb.store.quads():
-        if p == RDF.type and isinstance(g, URIRef) and s not in owners:
-            owners[s] = kb.loaded.file_of_graph(str(g))
-    return owners
+    """The file that types each subject (of two, the one whose graph name sorts first)."""
+    graphs: dict[Node, str] = {}
+    for row in kb.store.select("SELECT DISTINCT ?s ?g WHERE { GRAPH ?g { ?s a ?type } }"):
+        graph = row["g"]
+        if isinstance(graph, URIRef) and (row["s"] not in graphs or str(graph) < graphs[row["s"]]):
+            graphs[row["s"]] = str(graph)
+    return {subject: kb.loaded.file_of_graph(graph) for subject, graph in graphs.items()}
 
 
 def validate(paths: list | None = None) -> Report:
