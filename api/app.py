@@ -103,7 +103,7 @@ def _loaded(paths: list[Path] | None, store: str) -> KnowledgeBase:
     studies = knowledge_base.select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a mm:Study }")[0]["n"]
     logger.info(
         "%s %d triples, %s studies in %.2f s",
-        f"opened the build {knowledge_base.build.path}: " if knowledge_base.build else "loaded",
+        f"opened the build {knowledge_base.built_from.where}: " if knowledge_base.built_from else "loaded",
         knowledge_base.triples(),
         studies,
         time.perf_counter() - started,
@@ -171,6 +171,6 @@ def store_version(knowledge_base: KnowledgeBase | None) -> str:
     for files loaded in memory, the knowledge base object itself."""
     if knowledge_base is None:
         return ""
-    if knowledge_base.build is not None:
-        return f"build:{knowledge_base.build.id}"
+    if knowledge_base.built_from is not None:
+        return f"build:{knowledge_base.built_from.id}"
     return f"loaded:{id(knowledge_base)}"

@@ -1,5 +1,6 @@
-"""Build once: load, validate and reason the curated files, then publish them as a built store
-(kb.graph.built_store) that every command and the service open without doing any of it again.
+"""Build once: load, validate and reason the curated files, then publish them as a built store that
+every command and the service open without doing any of it again: on disk (kb.graph.built_store) or on
+a SPARQL 1.1 server (kb.graph.remote_build), with the same stamp.
 
 A build checks exactly what `mmkb validate` checks (load errors, SHACL shapes, structural rules) and
 publishes nothing unless all of it passes: each problem is one line naming the file, the line and the
@@ -19,8 +20,18 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kb import __version__
-from kb.graph.built_store import BUILD_GRAPH, Stamp, check_target, content_hash, order_quads, publish
+from kb.graph.built_store import (
+    BUILD_GRAPH,
+    Stamp,
+    check_target,
+    content_hash,
+    order_quads,
+    publish,
+    statement_digests,
+)
 from kb.graph.load import load
+from kb.graph.remote_build import Written, is_remote, publish_remote
+from kb.graph.store import Location
 from kb.paths import ONTOLOGY_FILES, curated_files, display_path
 from kb.quality.validate import validated
 
@@ -47,21 +58,28 @@ class BuildFailed(Exception):
 
 @dataclass(frozen=True)
 class Built:
-    """A published build: its folder, stamp, conflict findings (warnings, as in validate) and timing."""
+    """A published build: its folder (or the server's location), stamp, conflict findings (warnings, as
+    in validate) and timing; on a server, what became of the previous build's graphs."""
 
-    path: Path
+    path: Path | str
     stamp: Stamp
     conflicts: int
     seconds: float
+    graphs: Written | None = None
 
 
-def build(directory: Path | str, paths: Sequence[Path] | None = None) -> Built:
-    """Build the shipped curated files (or `paths`) with the ontology into the store `directory`.
+def build(store: Path | str, paths: Sequence[Path] | None = None) -> Built:
+    """Build the shipped curated files (or `paths`) with the ontology into `store`: a folder, or a SPARQL
+    server's location (sparql+http://... or sparql+https://..., kb.graph.remote_build).
 
-    BuildFailed when they do not validate, BuiltStoreError when `directory` cannot hold a built store; in
-    both cases `directory` is left as it was."""
+    BuildFailed when they do not validate, BuiltStoreError when `store` cannot hold a built store; in
+    both cases nothing is written. StoreError when the server fails while the build is written."""
     started = time.perf_counter()
-    check_target(directory)  # before the work, not only when publishing
+    remote = is_remote(store)
+    if remote:
+        Location.parse(str(store))  # a LocationError names what is wrong with it, before the work
+    else:
+        check_target(store)  # before the work, not only when publishing
     chosen = None if paths is None else [Path(p) for p in paths]
     report, kb = validated(load(chosen))
     if not report.valid:
@@ -74,13 +92,17 @@ def build(directory: Path | str, paths: Sequence[Path] | None = None) -> Built:
         graphs={graph: str(path.resolve()) for graph, path in sorted(kb.loaded.files.items())},
         triples=len(kb.store),
         built_at=datetime.now(UTC).isoformat(timespec="microseconds"),
+        contents=statement_digests(q for q in kb.store.ox_quads() if q.graph_name != BUILD_NODE),
     )
     findings = [*kb.conflicts, *(r.finding for r in kb.resolved)]
     order = order_quads({str(f.iri): [str(i) for i in f.involves] for f in findings})
     # a stamp read in from a file (a dump of another build) is not this build's
     everything = kb.store.ox_quads()
-    quads = (q for q in everything if q.graph_name != BUILD_NODE)
-    path = publish(directory, chain(quads, order), stamp)
+    quads = chain((q for q in everything if q.graph_name != BUILD_NODE), order)
+    if remote:
+        written = publish_remote(str(store), quads, stamp)
+        return Built(str(store), stamp, len(kb.conflicts), time.perf_counter() - started, written)
+    path = publish(store, quads, stamp)
     return Built(path, stamp, len(kb.conflicts), time.perf_counter() - started)
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rdflib import Literal
 from rdflib.namespace import RDF
@@ -31,6 +31,9 @@ from kb.reasoning.conflicts import (
 from kb.reasoning.derivation import explain, record_counts
 from kb.reasoning.infer import materialize
 from kb.reasoning.refractory import CategoryCount, RefractoryCategories, count_category
+
+if TYPE_CHECKING:
+    from kb.graph.remote_build import RemoteBuild
 
 
 def plain(term: Node) -> Any:
@@ -69,12 +72,17 @@ class LoadFailed(Exception):
 class KnowledgeBase:
     """The ontology and curated evidence in one store, with count reconstruction and conflict findings."""
 
-    def __init__(self, loaded: Loaded, *, build: Build | None = None) -> None:
-        """Reason over the loaded files, or, given the `build` they were read from, read back what its
-        build reasoned (kb.graph.built_store): the store already holds the inferred graph."""
+    def __init__(self, loaded: Loaded, *, build: Build | RemoteBuild | None = None) -> None:
+        """Reason over the loaded files, or, given the `build` they were read from (on disk,
+        kb.graph.built_store, or on a SPARQL server, kb.graph.remote_build), read back what its build
+        reasoned: the store already holds the inferred graph.
+
+        `built_from` is that build, wherever it is; `build` is it when it is on disk (a folder other
+        processes, the SPARQL workers among them, open read-only by its path), else None."""
         self.loaded = loaded
         self.store: GraphStore = loaded.store
-        self.build = build
+        self.built_from = build
+        self.build = build if isinstance(build, Build) else None
         # statements only the reasoner writes that the loaded files held (an export read back), by graph
         self.recomputed: dict[str, int] = {}
         self._findings: Findings | None = None  # a built store's, read when first asked for
@@ -105,23 +113,26 @@ class KnowledgeBase:
 
     def _stored(self) -> Findings:
         if self._findings is None:  # a built store: opening it does not wait for what it may not need
-            assert self.build is not None
-            self._findings = stored_findings(self.store, self.build.finding_order())
+            assert self.built_from is not None
+            self._findings = stored_findings(self.store, self.built_from.finding_order())
         return self._findings
 
     @classmethod
-    def from_store(cls, directory: Path | str) -> KnowledgeBase:
-        """Open a built store (`mmkb build --store DIR`) read-only, without parsing, validating or reasoning:
-        the findings and everything else the build computed are read back from it. BuiltStoreError when
-        `directory` holds no mmkb build."""
-        build = open_build(directory)
+    def from_store(cls, store: Path | str) -> KnowledgeBase:
+        """Open a built store read-only, without parsing, validating or reasoning: a folder (`mmkb build
+        --store DIR`) or a SPARQL server (`mmkb build --store sparql+http://...`, nothing is written to
+        it). The findings and everything else the build computed are read back from it. BuiltStoreError
+        when `store` holds no mmkb build; StoreError when its server fails."""
+        from kb.graph.remote_build import is_remote, open_remote_build
+
+        build = open_remote_build(str(store)) if is_remote(store) else open_build(store)
         files = {graph: Path(path) for graph, path in build.stamp.graphs.items()}
         return cls(Loaded(build.store, files=files), build=build)
 
     def triples(self) -> int:
         """How many triples the knowledge base holds: a built store's stamped count (counting scans every
         triple), else the count of the store."""
-        return self.build.stamp.triples if self.build is not None else len(self.store)
+        return self.built_from.stamp.triples if self.built_from is not None else len(self.store)
 
     def query(self, text: str, bindings: Mapping[str, Node | Sequence[Node]] | None = None) -> Result:
         return self.store.query(text, bindings)

@@ -20,7 +20,14 @@ import kb.knowledge_base as knowledge_base_module
 from kb import __version__
 from kb.build import BuildFailed, build, record_line
 from kb.cli import main
-from kb.graph.built_store import BUILD_GRAPH, BuiltStoreError, builds_folder, content_hash, open_build
+from kb.graph.built_store import (
+    BUILD_GRAPH,
+    BuiltStoreError,
+    builds_folder,
+    content_hash,
+    open_build,
+    statement_digests,
+)
 from kb.graph.export import export
 from kb.knowledge_base import KnowledgeBase
 from kb.paths import DATA_DIR, ONTOLOGY_FILES, curated_files
@@ -74,6 +81,8 @@ def test_a_build_is_a_link_to_a_stamped_store(store: Path, kb: KnowledgeBase) ->
     assert [f.path for f in stamp.files] == [str(p.resolve()) for p in inputs]
     assert stamp.triples == len(kb.store)
     assert set(stamp.graphs) == set(kb.loaded.files)
+    assert stamp.contents == statement_digests(kb.store.ox_quads())  # what a rebuild on a server compares
+    assert set(stamp.contents) == set(kb.store.graph_names())
     built_at = datetime.fromisoformat(stamp.built_at)
     assert built_at.utcoffset() == timedelta(0) and target.name.startswith(built_at.strftime("%Y%m%dT%H%M%S"))
 

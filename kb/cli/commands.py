@@ -65,9 +65,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         count = f"{len(exc.problems)} error{'s' if len(exc.problems) != 1 else ''}"
         print(f"mmkb build: {count}; {args.store} left as it was", file=sys.stderr)
         return 1
+    where = f"{args.store} -> {built.path}" if built.graphs is None else str(built.path)
+    graphs = ""
+    if built.graphs is not None:
+        kept, replaced, dropped = built.graphs.kept, built.graphs.replaced, built.graphs.dropped
+        graphs = f"; graphs: {kept} kept, {replaced} replaced, {dropped} dropped"
     print(
-        f"mmkb build: {args.store} -> {built.path}: {built.stamp.triples} triples from "
-        f"{len(built.stamp.files)} files, {built.conflicts} conflict findings, in {built.seconds:.2f} s",
+        f"mmkb build: {where}: {built.stamp.triples} triples from {len(built.stamp.files)} files, "
+        f"{built.conflicts} conflict findings{graphs}, in {built.seconds:.2f} s",
         file=sys.stderr,
     )
     return 0
@@ -284,7 +289,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ValueError("--store serves a built store; --kb and --data load files: give one of them")
     kb = KnowledgeBase.from_store(settings.store) if settings.store else KnowledgeBase.open(paths)
     studies = kb.select("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a mm:Study }")[0]["n"]
-    how = f"opened from {kb.build.path}" if kb.build else "loaded"
+    how = f"opened from {kb.built_from.where}" if kb.built_from else "loaded"
     print(
         f"mmkb: {kb.triples()} triples, {studies} studies {how} in {time.perf_counter() - started:.2f} s; "
         f"serving at http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API docs at /docs)",

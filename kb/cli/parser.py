@@ -24,8 +24,9 @@ def _with_kb(p: argparse.ArgumentParser) -> None:
     p.add_argument("--location", default=None, help="where the graph lives: memory (default) or oxigraph:DIR")
     p.add_argument(
         "--store",
-        metavar="DIR",
-        help="a built store (mmkb build --store DIR) to read instead of loading, validating and reasoning",
+        metavar="STORE",
+        help="a built store to read instead of loading, validating and reasoning: a folder (mmkb build "
+        "--store DIR) or a SPARQL server (mmkb build --store sparql+http://HOST:PORT/PATH)",
     )
 
 
@@ -66,10 +67,17 @@ def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
         "build",
         help="validate and reason the curated files once, into a store every command and serve can --store",
         description="Loads, validates (what mmkb validate checks) and reasons the shipped curated files, or "
-        "the given ones, into a new on-disk store beside DIR, then makes DIR point to it. A build that fails "
-        "exits 1 with one line per problem (file, line, record) and leaves DIR as it was.",
+        "the given ones, into a new on-disk store beside DIR, then makes DIR point to it; or into a SPARQL "
+        "1.1 server, a named graph per file, rewriting only the graphs that changed. A build that fails "
+        "exits 1 with one line per problem (file, line, record) and writes nothing.",
     )
-    p.add_argument("--store", required=True, metavar="DIR", help="the store: a link to its current build")
+    p.add_argument(
+        "--store",
+        required=True,
+        metavar="STORE",
+        help="DIR, a link to its current build, or sparql+http(s)://HOST:PORT/PATH[?update=..&gsp=..] "
+        "(credentials: MMKB_SPARQL_USER, MMKB_SPARQL_PASSWORD)",
+    )
     p.add_argument(
         "--kb", nargs="+", metavar="PATH", help="curated files to build instead of the shipped ones"
     )

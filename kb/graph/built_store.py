@@ -12,9 +12,10 @@ prunes older ones that no reader holds.
 
 Each build carries a stamp in its own named graph (BUILD_GRAPH), in the BUILD vocabulary: the mmkb
 version that built it, a content hash of the input files' bytes in order, each input file with its
-hash, the file each named graph was loaded from, the number of triples (without the stamp) and the
-build time; and, for each conflict finding, the records it involves in the order its rule named them
-(the inferred graph holds them as a set).
+hash, the file each named graph was loaded from, a digest of each named graph's statements, the number
+of triples (without the stamp) and the build time; and, for each conflict finding, the records it
+involves in the order its rule named them (the inferred graph holds them as a set). A build on a SPARQL
+server (kb.graph.remote_build) carries the same stamp.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,6 +62,7 @@ POSITION = _term("position")
 PATH = _term("path")
 SHA256 = _term("sha256")
 LOADED_FROM = _term("loadedFrom")  # named graph -> file
+STATEMENTS_SHA256 = _term("statementsSha256")  # named graph -> the digest of its statements
 INVOLVES_IN_ORDER = _term("involvesInOrder")  # conflict finding -> the records involved, space-separated
 
 
@@ -84,6 +86,7 @@ class Stamp:
     graphs: dict[str, str]  # named graph IRI -> the file it was loaded from
     triples: int
     built_at: str  # ISO 8601 with its UTC offset
+    contents: dict[str, str] = field(default_factory=dict)  # named graph IRI -> statement_digests
 
     def quads(self) -> list[ox.Quad]:
         out = [
@@ -99,6 +102,7 @@ class Stamp:
             out.append(_quad(node, PATH, ox.Literal(file.path)))
             out.append(_quad(node, SHA256, ox.Literal(file.sha256)))
         out += [_quad(ox.NamedNode(g), LOADED_FROM, ox.Literal(path)) for g, path in self.graphs.items()]
+        out += [_quad(ox.NamedNode(g), STATEMENTS_SHA256, ox.Literal(h)) for g, h in self.contents.items()]
         return out
 
     @classmethod
@@ -124,7 +128,21 @@ class Stamp:
             graphs=dict(sorted((_value(q.subject), _value(q.object)) for q in values(None, LOADED_FROM))),
             triples=int(about[_VOID_TRIPLES]),
             built_at=about[BUILT_AT],
+            contents=dict(
+                sorted((_value(q.subject), _value(q.object)) for q in values(None, STATEMENTS_SHA256))
+            ),
         )
+
+    @property
+    def id(self) -> str:
+        """The build's name, different for every build: its time and the start of its content hash."""
+        when = datetime.fromisoformat(self.built_at).astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        return f"{when}-{self.content_hash.split(':')[-1][:12]}"
+
+    def source_sha256(self, graph: str) -> str | None:
+        """The hash of the bytes of the file `graph` was loaded from (None for a graph of no file)."""
+        path = self.graphs.get(graph)
+        return next((f.sha256 for f in self.files if f.path == path), None)
 
 
 def order_quads(order: Mapping[str, Sequence[str]]) -> Iterator[ox.Quad]:
@@ -146,6 +164,17 @@ def _value(term: object) -> str:
 
 def _quad(s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> ox.Quad:
     return ox.Quad(s, p, o, _GRAPH)
+
+
+def statement_digests(quads: Iterable[ox.Quad]) -> dict[str, str]:
+    """For each named graph, a SHA-256 of its statements in any order (the sum of the hashes of their
+    N-Triples lines, modulo 2**256): equal exactly when the graphs hold the same statements, blank nodes
+    by their labels (content labels, kb.graph.blank_nodes: the same for the same description)."""
+    sums: dict[str, int] = defaultdict(int)
+    for q in quads:
+        line = f"{q.subject} {q.predicate} {q.object} .".encode()
+        sums[_value(q.graph_name)] += int.from_bytes(hashlib.sha256(line).digest(), "big")
+    return {graph: f"{total % (1 << 256):064x}" for graph, total in sorted(sums.items())}
 
 
 def content_hash(paths: Sequence[Path]) -> tuple[str, tuple[InputFile, ...]]:
@@ -175,6 +204,11 @@ class Build:
     def id(self) -> str:
         """The build's name, different for every build: what caches of computed answers key on."""
         return self.path.name
+
+    @property
+    def where(self) -> str:
+        """Where the build is, for messages: its directory."""
+        return str(self.path)
 
     def finding_order(self) -> dict[str, tuple[str, ...]]:
         return finding_order(self.store.oxigraph)
@@ -272,8 +306,7 @@ def publish(directory: Path | str, quads: Iterable[ox.Quad], stamp: Stamp) -> Pa
     builds.mkdir(parents=True, exist_ok=True)
     with _builder(builds, link):
         previous = check_target(link)  # again: another build may have been published meanwhile
-        when = datetime.fromisoformat(stamp.built_at).astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        name = f"{when}-{stamp.content_hash.split(':')[-1][:12]}"
+        name = stamp.id
         partial, final = builds / f"{_PARTIAL}{name}", builds / name
         try:
             _write(partial, quads, stamp)

@@ -2,7 +2,7 @@
 
 Only the standard protocols are used (kb.graph.sparql_client): SPARQL 1.1 Query, SPARQL 1.1 Update
 (INSERT DATA and DELETE DATA in bounded batches, DROP SILENT GRAPH) and, where the location names one,
-a Graph Store Protocol endpoint for writing (POST, which merges into a graph).
+a Graph Store Protocol endpoint for writing (POST, which merges into a graph; PUT, which replaces one).
 
 Which graphs are the knowledge base's. A server may hold graphs of its own (Virtuoso keeps system
 graphs, several thousand triples, in every default query) and its default graph may or may not be the
@@ -81,9 +81,17 @@ class _Parsed:
 class RemoteGraphStore(GraphStore):
     """The named graphs of a SPARQL 1.1 server, as the knowledge base's store."""
 
-    def __init__(self, location: Location, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        location: Location,
+        environ: Mapping[str, str] | None = None,
+        *,
+        graphs: Sequence[str] | None = None,
+    ) -> None:
         """Open the store at `location`, with the credentials and limits `environ` (by default the
-        process environment) gives (kb.graph.sparql_client)."""
+        process environment) gives (kb.graph.sparql_client). Queries name the graphs of the catalogue,
+        or `graphs` when given (a built knowledge base's, kb.graph.remote_build: then nothing is asked
+        of the server until a query)."""
         if location.url is None:
             raise LocationError("a remote store needs a sparql+http:// or sparql+https:// location")
         self.location = location
@@ -91,7 +99,8 @@ class RemoteGraphStore(GraphStore):
         self.client = SparqlClient(self.endpoints, environ)
         self.prefixes = query_prefixes()
         self._empty = ox.Store()  # parses every query, and answers it while there are no graphs
-        self._graphs = self._read_catalogue()  # a server that cannot be reached fails here, with its URL
+        # a server that cannot be reached fails here, with its URL, unless the graphs are given
+        self._graphs = sorted(graphs) if graphs is not None else self._read_catalogue()
 
     # ------------------------------------------------------------------ writing
     def add(self, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
@@ -115,12 +124,38 @@ class RemoteGraphStore(GraphStore):
 
     def clear_graph(self, graph: str) -> None:
         self._graphs = self._read_catalogue()
-        if graph not in self._graphs:
-            return
+        if graph in self._graphs:
+            self.drop_graph(graph)
+
+    def drop_graph(self, graph: str) -> None:
+        """Drop the graph, whether or not the catalogue holds it, then its catalogue entry."""
         name = ox.NamedNode(graph)
         self.client.update(f"DROP SILENT GRAPH {name}")
         self.client.update(f"DELETE DATA {{ GRAPH <{CATALOGUE}> {{ {_catalogue_entry(name)} }} }}")
-        self._graphs.remove(graph)
+        self._graphs = [g for g in self._graphs if g != graph]
+
+    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
+        """Make the graph hold exactly `quads` (each of them in it), catalogued first. With a Graph Store
+        Protocol endpoint, a PUT of the first WRITE_STATEMENTS statements and POSTs of the rest (a graph
+        that fits one request is replaced at once); else DROP SILENT GRAPH and INSERT DATA. Nothing is
+        checked against the other graphs: the quads are a whole graph of a knowledge base already made."""
+        stored = [skolem_quad(q) for q in quads]
+        if any(q.graph_name != ox.NamedNode(graph) for q in stored):
+            raise ValueError(f"replace_graph({graph}) was given statements of another graph")
+        self._catalogue({graph} - set(self._graphs))
+        if self.endpoints.gsp is None:
+            self.client.update(f"DROP SILENT GRAPH <{graph}>")
+            self._write("INSERT", stored, gsp=False)
+            return
+        lines = [f"{q.subject} {q.predicate} {q.object} ." for q in stored]
+        for i, (start, end) in enumerate(list(_spans(lines, WRITE_STATEMENTS, WRITE_CHARACTERS)) or [(0, 0)]):
+            body = ("\n".join(lines[start:end]) + "\n").encode()
+            (self.client.post_graph if i else self.client.put_graph)(graph, body)
+
+    def insert(self, quads: Iterable[ox.Quad]) -> None:
+        """Write the quads as they are (no check of what the graphs hold), into graphs catalogued
+        already."""
+        self._write("INSERT", [skolem_quad(q) for q in quads], gsp=self.endpoints.gsp is not None)
 
     def _absent(
         self, batch: Sequence[tuple[ox.Quad, ox.Quad]], graphs: Sequence[str]
@@ -172,6 +207,10 @@ class RemoteGraphStore(GraphStore):
     # ------------------------------------------------------------------ reading
     def graph_names(self) -> list[str]:
         return list(self._graphs)
+
+    def name_graphs(self, graphs: Sequence[str]) -> None:
+        """Name exactly these graphs in every query from now on (a built knowledge base's)."""
+        self._graphs = sorted(graphs)
 
     def refresh(self) -> None:
         """Read the catalogue again, to see the graphs another process has written since."""
@@ -297,11 +336,15 @@ class RemoteGraphStore(GraphStore):
     def ox_quads(self) -> Iterator[ox.Quad]:
         """Each graph's statements, one CONSTRUCT per graph (answers stay as large as one file)."""
         for graph in list(self._graphs):
-            name = ox.NamedNode(graph)
-            text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {name} {{ ?s ?p ?o }} }}"
-            answer = self.client.query(text, TRIPLES, named_graphs=[graph])
-            for q in self._triples(answer):
-                yield ox.Quad(q.subject, q.predicate, q.object, name)
+            yield from self.graph_quads(graph)
+
+    def graph_quads(self, graph: str) -> Iterator[ox.Quad]:
+        """The statements of one graph, catalogued or not (nothing when the server has no such graph)."""
+        name = ox.NamedNode(graph)
+        text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {name} {{ ?s ?p ?o }} }}"
+        answer = self.client.query(text, TRIPLES, named_graphs=[graph])
+        for q in self._triples(answer):
+            yield ox.Quad(q.subject, q.predicate, q.object, name)
 
     def oxigraph_engine(self) -> ox.Store:
         copy = ox.Store()

@@ -1,4 +1,5 @@
-"""A small SPARQL 1.1 client on httpx: the Query and Update protocols and a Graph Store Protocol POST.
+"""A small SPARQL 1.1 client on httpx: the Query and Update protocols and Graph Store Protocol PUT and
+POST.
 
 Queries go as GET, or as a form-encoded POST when long, with an explicit Accept per query form; updates
 go as form-encoded POSTs (some servers hang on a POST of application/sparql-query). Every request has a
@@ -162,9 +163,16 @@ class SparqlClient:
 
     def post_graph(self, graph: str, ntriples: bytes) -> None:
         """Add N-Triples to a graph by the Graph Store Protocol (POST merges into the graph)."""
+        self._send("POST", self._graph_url(graph), {"Content-Type": TRIPLES}, ntriples)
+
+    def put_graph(self, graph: str, ntriples: bytes) -> None:
+        """Replace a graph by these N-Triples by the Graph Store Protocol (PUT: one request, so a reader
+        sees the old graph or the new one)."""
+        self._send("PUT", self._graph_url(graph), {"Content-Type": TRIPLES}, ntriples)
+
+    def _graph_url(self, graph: str) -> str:
         assert self.endpoints.gsp is not None
-        url = self.endpoints.gsp + ("&" if "?" in self.endpoints.gsp else "?") + urlencode({"graph": graph})
-        self._send("POST", url, {"Content-Type": TRIPLES}, ntriples)
+        return self.endpoints.gsp + ("&" if "?" in self.endpoints.gsp else "?") + urlencode({"graph": graph})
 
     def _send(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None = None) -> Answer:
         where = url.split("?", 1)[0]
