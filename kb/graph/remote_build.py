@@ -74,17 +74,21 @@ def open_remote_build(location: str, environ: Mapping[str, str] | None = None) -
     build, or one that did not finish) or another mmkb version wrote it; StoreError (naming the URL) when
     the server fails."""
     store = RemoteGraphStore(Location.parse(location), environ, graphs=[BUILD_GRAPH])
-    stamp, held = _stamp(store)
-    if stamp is None:
-        raise BuiltStoreError(
-            f"{location} is not an mmkb build (no stamp, or a build did not finish); "
-            f"run `mmkb build --store {location}`"
-        )
-    if stamp.version != __version__:
-        raise BuiltStoreError(
-            f"{location} was built by mmkb {stamp.version}, this is mmkb {__version__}; "
-            f"run `mmkb build --store {location}` again"
-        )
+    try:
+        stamp, held = _stamp(store)
+        if stamp is None:
+            raise BuiltStoreError(
+                f"{location} is not an mmkb build (no stamp, or a build did not finish); "
+                f"run `mmkb build --store {location}`"
+            )
+        if stamp.version != __version__:
+            raise BuiltStoreError(
+                f"{location} was built by mmkb {stamp.version}, this is mmkb {__version__}; "
+                f"run `mmkb build --store {location}` again"
+            )
+    except BaseException:
+        store.client.close()
+        raise
     store.name_graphs([*stamp.contents, BUILD_GRAPH])
     return RemoteBuild(location, stamp, store, finding_order(held))
 

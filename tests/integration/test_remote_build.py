@@ -23,9 +23,10 @@ from fastapi.testclient import TestClient
 import kb.knowledge_base as knowledge_base_module
 from api.app import create_app
 from api.settings import Settings
+from kb import __version__
 from kb.build import BuildFailed, build
 from kb.cli import main
-from kb.graph.built_store import BUILD_GRAPH, BUILT_AT, BuiltStoreError, open_build
+from kb.graph.built_store import BUILD_GRAPH, BUILT_AT, VERSION, BuiltStoreError, open_build
 from kb.graph.remote import CATALOGUE, RemoteGraphStore
 from kb.graph.remote_build import open_remote_build
 from kb.graph.store import StoreError
@@ -288,6 +289,20 @@ def test_a_rebuild_rewrites_only_what_changed_and_readers_refuse_a_build_that_di
             KnowledgeBase.from_store(server.location)
         build(server.location)
         assert KnowledgeBase.from_store(server.location).triples() == again.stamp.triples
+
+        # a build of another mmkb version is refused, and a build over it rewrites every graph
+        version = f"<{BUILD_GRAPH}> <{VERSION.value}>"
+        update(
+            server,
+            f'DELETE {{ GRAPH ?g {{ {version} ?v }} }} INSERT {{ GRAPH ?g {{ {version} "0.0.1" }} }} '
+            f"WHERE {{ GRAPH ?g {{ {version} ?v }} }}",
+        )
+        status, _, err = cli(capsys, "conflicts", "--store", server.location)
+        assert (status, err.count("\n")) == (2, 1)
+        assert f"was built by mmkb 0.0.1, this is mmkb {__version__}" in err
+        over = build(server.location)
+        assert over.graphs is not None and over.graphs.kept == 0
+        assert KnowledgeBase.from_store(server.location).triples() == over.stamp.triples
 
 
 def test_a_server_that_is_down_is_one_line_naming_its_url(capsys: pytest.CaptureFixture[str]) -> None:
