@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rdflib import Literal
 from rdflib.namespace import RDF
@@ -61,6 +62,12 @@ class NamedQuestion(Protocol):
     def text(self) -> str: ...
 
 
+T = TypeVar("T")
+
+# Tables a build answers, kept per opened build (KnowledgeBase.computed): at most this many.
+COMPUTED_ENTRIES = 64
+
+
 class LoadFailed(Exception):
     """Some files could not be read; nothing was loaded from them."""
 
@@ -86,12 +93,32 @@ class KnowledgeBase:
         # statements only the reasoner writes that the loaded files held (an export read back), by graph
         self.recomputed: dict[str, int] = {}
         self._findings: Findings | None = None  # a built store's, read when first asked for
+        self._computed: OrderedDict[Hashable, Any] = OrderedDict()
+        self._computed_lock = threading.Lock()
         if build is None:
             self.recomputed = materialize(self.store)
             self.store.add_graph(INFERRED_GRAPH, record_counts(self.store))
             self._findings = classify_findings(self.store)
             self.store.add_graph(INFERRED_GRAPH, conflicts_graph(self.conflicts, self.resolved))
         self.categories = RefractoryCategories(self.store)
+
+    def computed(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """What `compute` gives for `key`, computed once per build: a build is opened read-only and never
+        changes, so a table computed from it (the comparison, for each set of options) is kept with it, the
+        COMPUTED_ENTRIES used last. A knowledge base opened from files computes every time (its store may
+        be written to). Callers treat what it returns as read-only."""
+        if self.built_from is None:
+            return compute()
+        with self._computed_lock:
+            if key in self._computed:
+                self._computed.move_to_end(key)
+                return self._computed[key]  # type: ignore[no-any-return]
+        value = compute()  # outside the lock: two first callers may both compute, and agree
+        with self._computed_lock:
+            self._computed[key] = value
+            while len(self._computed) > COMPUTED_ENTRIES:
+                self._computed.popitem(last=False)
+        return value
 
     @classmethod
     def open(cls, paths: Sequence[Path] | None = None, *, location: str | None = None) -> KnowledgeBase:

@@ -302,3 +302,40 @@ def test_record_line_finds_the_record_as_a_subject_then_anywhere(tmp_path: Path)
     assert record_line(path, "https://w3id.org/mmkb/id/only-mentioned") == 5
     assert record_line(path, "https://w3id.org/mmkb/id/study") is None  # a prefix of a name is no match
     assert record_line(tmp_path / "missing.ttl", "https://w3id.org/mmkb/id/study-x") is None
+
+
+def test_a_build_computes_each_comparison_once(store: Path, kb: KnowledgeBase) -> None:
+    from kb.analysis.response_rate import Filters, response_rates
+
+    built = KnowledgeBase.from_store(store)
+    first = response_rates(built)
+    assert response_rates(built) is first  # kept with the build, not computed again
+    assert response_rates(built, filters=Filters()) is first  # the same options, however spelled
+    other = response_rates(built, threshold="VGPR")
+    assert other is not first and other.rows != first.rows
+    assert response_rates(built, threshold="VGPR") is other
+    # the kept table is the one the files give; files (a store that may be written to) compute every time
+    assert first.rows == response_rates(kb).rows
+    assert response_rates(kb) is not response_rates(kb)
+
+
+def test_what_a_build_keeps_is_bounded_and_a_failed_computation_is_not_kept(store: Path) -> None:
+    built = KnowledgeBase.from_store(store)
+    computed: list[int] = []
+
+    def compute(i: int) -> int:
+        computed.append(i)
+        return i
+
+    for i in range(knowledge_base_module.COMPUTED_ENTRIES + 5):
+        assert built.computed(("n", i), lambda i=i: compute(i)) == i  # type: ignore[misc]
+    assert built.computed(("n", 0), lambda: compute(-1)) == -1  # the oldest was let go
+    newest = knowledge_base_module.COMPUTED_ENTRIES + 4
+    assert built.computed(("n", newest), lambda: compute(-2)) == newest  # the newest is kept
+
+    def fails() -> int:
+        raise ValueError("no such drug")
+
+    with pytest.raises(ValueError):
+        built.computed("failing", fails)
+    assert built.computed("failing", lambda: 7) == 7

@@ -116,12 +116,30 @@ def response_rates(
     pool: bool = False,
     allow_retrospective: bool = False,
 ) -> ComparisonTable:
-    """The response-rate comparison: one row per cohort, grouped by `by`, at `threshold` or better."""
+    """The response-rate comparison: one row per cohort, grouped by `by`, at `threshold` or better.
+
+    Computed once per build (KnowledgeBase.computed): the table returned is shared, not to be changed."""
     check("by", by)
     check("threshold", threshold)
     check("ci", ci_method)
+    chosen = filters or Filters()
+    key = ("response-rates", by, threshold, ci_method, chosen, pool, allow_retrospective)
+    return kb.computed(
+        key, lambda: _response_rates(kb, by, threshold, ci_method, chosen, pool, allow_retrospective)
+    )
+
+
+def _response_rates(
+    kb: KnowledgeBase,
+    by: str,
+    threshold: str,
+    ci_method: str,
+    filters: Filters,
+    pool: bool,
+    allow_retrospective: bool,
+) -> ComparisonTable:
     ctx = Context(kb)
-    wanted = resolve(ctx, filters or Filters())
+    wanted = resolve(ctx, filters)
     t_iri = str(MM[threshold])
     if by in PATIENT_ATTRIBUTES:
         drafts = attribute_drafts(ctx, t_iri, by)
