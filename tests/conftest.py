@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped knowledge base, its validation report, and the source texts."""
+"""Shared fixtures: the shipped knowledge base, its answers, a build of it, its validation report, and the
+source texts."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kb.build import build
 from kb.knowledge_base import KnowledgeBase
 from kb.quality.validate import Report, validate
 
@@ -36,3 +38,20 @@ def kb() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def report() -> Report:
     return validate()
+
+
+@pytest.fixture(scope="module")
+def shipped(kb: KnowledgeBase) -> dict[str, object]:
+    """Every answer of the shipped knowledge base (tests.graph.test_round_trip.answers)."""
+    from tests.graph.test_round_trip import answers
+
+    return answers(kb)
+
+
+@pytest.fixture(scope="module")
+def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped curated files built (mmkb build --store), once per test module: a module may build
+    into it again."""
+    directory = tmp_path_factory.mktemp("built") / "store"
+    build(directory)
+    return directory

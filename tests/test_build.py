@@ -38,16 +38,8 @@ SHACL_BAD = FIXTURES / "invalid" / "StudyShape-label.ttl"  # a study without its
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped curated files, built."""
-    directory = tmp_path_factory.mktemp("built") / "store"
-    build(directory)
-    return directory
-
-
-@pytest.fixture(scope="module")
-def shipped(kb: KnowledgeBase) -> dict[str, object]:
-    return answers(kb)
+def store(built_store: Path) -> Path:
+    return built_store
 
 
 def syntax_error_file(folder: Path) -> Path:

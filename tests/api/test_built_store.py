@@ -52,10 +52,8 @@ def settings(**overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("served") / "store"
-    build(directory)
-    return directory
+def store(built_store: Path) -> Path:
+    return built_store
 
 
 @pytest.fixture(scope="module")

@@ -56,15 +56,8 @@ def built(oxigraph: Server) -> str:
 
 
 @pytest.fixture(scope="module")
-def on_disk(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("built") / "store"
-    build(directory)
-    return directory
-
-
-@pytest.fixture(scope="module")
-def shipped(kb: KnowledgeBase) -> dict[str, object]:
-    return answers(kb)
+def on_disk(built_store: Path) -> Path:
+    return built_store
 
 
 def dataset(server: Server) -> list[tuple[str, ...]]:
