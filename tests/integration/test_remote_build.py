@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
@@ -40,12 +40,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SHACL_BAD = FIXTURES / "invalid" / "StudyShape-label.ttl"  # a study without its label
 XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 MARKER = "<urn:mmkb-test:marker> <urn:mmkb-test:in> <urn:mmkb-test:graph> ."
-
-
-@pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

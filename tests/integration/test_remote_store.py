@@ -4,7 +4,6 @@ down, silent, refusing or too talkative, each a one-line error that names the UR
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -23,12 +22,6 @@ from tests.api.conftest import free_port
 from tests.integration.servers import Server, oxigraph_server
 
 SECRET = "s3cret-pw"
-
-
-@pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as server:
-        yield server
 
 
 # ---------------------------------------------------------------- location strings

@@ -33,12 +33,6 @@ from tests.integration.servers import Server, oxigraph_server, virtuoso_server
 
 
 @pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def on_oxigraph(oxigraph: Server) -> KnowledgeBase:
     """The shipped knowledge base loaded into the Oxigraph server through mmkb."""
     return KnowledgeBase.open(location=oxigraph.location)
