@@ -84,7 +84,7 @@ class Settings:
         64 * 1024 * 1024, "MMKB_RESPONSE_CACHE_BYTES", "most bytes the response cache keeps in all"
     )
     response_cache_entry_bytes: int = _setting(
-        4 * 1024 * 1024, "MMKB_RESPONSE_CACHE_ENTRY_BYTES", "largest answer the response cache keeps"
+        16 * 1024 * 1024, "MMKB_RESPONSE_CACHE_ENTRY_BYTES", "largest answer the response cache keeps"
     )
 
     @classmethod
