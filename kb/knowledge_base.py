@@ -290,16 +290,21 @@ class KnowledgeBase:
         ]
 
     def answer(self, question: NamedQuestion) -> records.QuestionAnswer:
-        """A named question run: one row of text per solution, its `returns` columns in order."""
-        rows = self.select(question.text)
-        return records.QuestionAnswer(
-            name=question.name,
-            title=question.title,
-            description=question.description,
-            returns=list(question.returns),
-            columns=list(question.returns),
-            rows=[[str(r.get(column, "")) for column in question.returns] for r in rows],
-        )
+        """A named question run: one row of text per solution, its `returns` columns in order (once per
+        build: KnowledgeBase.computed)."""
+
+        def run() -> records.QuestionAnswer:
+            rows = self.select(question.text)
+            return records.QuestionAnswer(
+                name=question.name,
+                title=question.title,
+                description=question.description,
+                returns=list(question.returns),
+                columns=list(question.returns),
+                rows=[[str(r.get(column, "")) for column in question.returns] for r in rows],
+            )
+
+        return self.computed(("question", question.name, question.text), run)
 
     # ------------------------------------------------------------ row -> record mappings
 

@@ -311,6 +311,16 @@ def test_a_build_computes_each_comparison_once(store: Path, kb: KnowledgeBase) -
     assert response_rates(kb) is not response_rates(kb)
 
 
+def test_a_build_answers_each_named_question_once(store: Path, kb: KnowledgeBase) -> None:
+    from kb.analysis.questions import question
+
+    built = KnowledgeBase.from_store(store)
+    asked = question("median-pfs")
+    first = built.answer(asked)
+    assert built.answer(asked) is first
+    assert first == kb.answer(asked) and kb.answer(asked) is not kb.answer(asked)
+
+
 def test_what_a_build_keeps_is_bounded_and_a_failed_computation_is_not_kept(store: Path) -> None:
     built = KnowledgeBase.from_store(store)
     computed: list[int] = []
