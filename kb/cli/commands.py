@@ -275,6 +275,21 @@ def cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from kb.analysis.diff import diff
+    from kb.graph.versions import version_files
+    from kb.knowledge_base import KnowledgeBase
+
+    with tempfile.TemporaryDirectory(prefix="mmkb-diff-") as work:
+        old = KnowledgeBase.open(version_files(args.old, Path(work) / "old"))
+        new = KnowledgeBase.open(version_files(args.new, Path(work) / "new"))
+        changes = diff(old, new, args.old, args.new)
+    _write(args, changes.to_json() if args.format == "json" else changes.to_markdown())
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     # The library never imports the web stack; only this command does.
     from api.app import create_app

@@ -196,6 +196,23 @@ def _add_synth_command(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=commands.cmd_synth)
 
 
+def _add_diff_command(sub: argparse._SubParsersAction) -> None:
+    """mmkb diff: what changed between two versions of a knowledge base."""
+    p = sub.add_parser(
+        "diff",
+        help="what changed between two versions of a knowledge base: records, findings, comparison rows",
+        description="OLD and NEW are each a folder of curated files, one file, or a git revision of the "
+        "repository the command runs in (its kb/data at that revision). Lists the studies, claims and other "
+        "records added, removed and changed, the conflict findings that appeared or went, and the "
+        "response-rate comparison rows whose counts, rates or intervals changed.",
+    )
+    p.add_argument("old", metavar="OLD", help="folder, file or git revision")
+    p.add_argument("new", metavar="NEW", help="folder, file or git revision")
+    p.add_argument("--format", default="md", choices=["md", "json"], help="Markdown (default) or JSON")
+    p.add_argument("--out", metavar="FILE")
+    p.set_defaults(func=commands.cmd_diff)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mmkb", description="Literature-evidence knowledge base for multiple-myeloma therapy."
@@ -205,4 +222,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_query_commands(sub)
     _add_analysis_commands(sub)
     _add_synth_command(sub)
+    _add_diff_command(sub)
     return parser
