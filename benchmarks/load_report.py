@@ -76,13 +76,20 @@ def memory(pid: int | None) -> dict[str, Any] | None:
         import psutil
 
         server = psutil.Process(pid)
-        children = [c for c in server.children(recursive=True) if c.is_running()]
-        return {
+        figures: dict[str, Any] = {
             "server_mib": round(server.memory_info().rss / mib, 1),
-            "workers_mib": [round(c.memory_info().rss / mib, 1) for c in children],
+            "workers_mib": [],
             "server_cpu_s": round(sum(server.cpu_times()[:2]), 2),
-            "workers_cpu_s": {str(c.pid): round(sum(c.cpu_times()[:2]), 2) for c in children},
+            "workers_cpu_s": {},
         }
+        for child in server.children(recursive=True):
+            try:
+                rss, cpu = child.memory_info().rss, sum(child.cpu_times()[:2])
+            except psutil.Error:  # a worker replaced (at a deadline) between listing and reading it
+                continue
+            figures["workers_mib"].append(round(rss / mib, 1))
+            figures["workers_cpu_s"][str(child.pid)] = round(cpu, 2)
+        return figures
     except ImportError:
         children = _proc_children(pid)
         return {
@@ -91,7 +98,7 @@ def memory(pid: int | None) -> dict[str, Any] | None:
             "server_cpu_s": round(_proc_cpu(pid), 2),
             "workers_cpu_s": {str(child): round(_proc_cpu(child), 2) for child in children},
         }
-    except Exception as exc:  # the process went away between listing and reading
+    except Exception as exc:  # the server itself went away
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
