@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from kb.analysis.response_rate import response_rates
 from kb.analysis.response_table import Row
-from kb.namespaces import GRAPH_IRI, INFERRED_GRAPH, ONTOLOGY_GRAPHS, PREFIXES, curie
+from kb.namespaces import ONTOLOGY_GRAPHS, PREFIXES, curie
 from kb.queries import query_text
 
 if TYPE_CHECKING:
@@ -137,16 +137,12 @@ def diff(old: KnowledgeBase, new: KnowledgeBase, old_name: str = "old", new_name
 def statements(kb: KnowledgeBase) -> dict[str, set[str]]:
     """Each record's statements in the curated files (not the ontology, not what the reasoner wrote), as
     text, by record IRI."""
+    curated = {graph for graph in kb.loaded.files if not graph.startswith(ONTOLOGY_GRAPHS)}
     by_subject: dict[str, set[str]] = defaultdict(set)
     for quad in kb.store.ox_quads():
-        graph = quad.graph_name
-        if not isinstance(graph, ox.NamedNode) or not isinstance(quad.subject, ox.NamedNode):
-            continue
-        if graph.value == INFERRED_GRAPH or graph.value.startswith(ONTOLOGY_GRAPHS):
-            continue
-        if not graph.value.startswith((GRAPH_IRI + "data/", "file:")):
-            continue  # a built store's stamp, a server's catalogue
-        by_subject[quad.subject.value].add(f"{_term(quad.predicate)} {_term(quad.object)}")
+        graph, subject = quad.graph_name, quad.subject
+        if isinstance(graph, ox.NamedNode) and graph.value in curated and isinstance(subject, ox.NamedNode):
+            by_subject[subject.value].add(f"{_term(quad.predicate)} {_term(quad.object)}")
     return by_subject
 
 

@@ -49,7 +49,7 @@ def virtuoso_binary() -> str | None:
 
 def require(binary: str | None, name: str, install: str) -> str:
     if binary is None:
-        pytest.skip(f"{name} is not installed here ({install}; .ci/run installs it)")
+        pytest.fail(f"{name} is not installed here: {install} (.ci/run installs it)")
     return binary
 
 
@@ -137,7 +137,9 @@ def virtuoso_server(folder: Path, *, max_rows: int = 10_000_000) -> Iterator[Ser
     authentication (the credentials are in the server's `env`)."""
     binary = require(virtuoso_binary(), "Virtuoso", "apt-get install virtuoso-opensource")
     if not VIRTUOSO_INI.exists():
-        pytest.skip(f"Virtuoso's packaged configuration {VIRTUOSO_INI} is missing")
+        pytest.fail(
+            f"Virtuoso's configuration {VIRTUOSO_INI} is missing: apt-get install virtuoso-opensource"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     http_port = free_port()
     ini = virtuoso_ini(folder, free_port(), http_port, max_rows)
