@@ -81,6 +81,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from kb.graph.export import export
 
+    if args.format == "sheet":
+        return _export_sheet(args)
     kb = _open_kb(args)
     parts = {"inferred": not args.asserted_only, "ontology": not args.no_ontology}
     _write(args, export(kb.store, args.format, **parts))
@@ -333,3 +335,75 @@ def _table(names: list[str], rows: list[list[str]]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(lines)
+
+
+def _curated_paths(args: argparse.Namespace) -> list[Path]:
+    from kb.paths import curated_files
+
+    return [Path(p) for p in args.kb] if getattr(args, "kb", None) else curated_files()
+
+
+def _export_sheet(args: argparse.Namespace) -> int:
+    from kb.curation.sheet_export import export_sheet
+
+    if not args.out:
+        print(
+            "mmkb export: --format sheet needs --out FILE.xlsx, or --out DIR for CSV files", file=sys.stderr
+        )
+        return 2
+    if args.store or args.location:
+        print("mmkb export: --format sheet reads curated files (--kb), not a store", file=sys.stderr)
+        return 2
+    exported = export_sheet(_curated_paths(args), Path(args.out))
+    rows = ", ".join(f"{n} {tab}" for tab, n in exported.rows.items())
+    print(f"mmkb export: {exported.path}: {rows}", file=sys.stderr)
+    return 0
+
+
+def cmd_import_sheet(args: argparse.Namespace) -> int:
+    from kb.curation.sheet_import import ImportFailed, import_sheet
+    from kb.paths import DATA_DIR, display_path
+
+    out = Path(args.out) if args.out else DATA_DIR
+    try:
+        imported = import_sheet(Path(args.sheet), out, _curated_paths(args))
+    except ImportFailed as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        count = f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}"
+        print(f"mmkb import sheet: {count}; nothing written", file=sys.stderr)
+        return 1
+    for path in imported.written:
+        print(f"wrote {display_path(path)}")
+    for path in imported.unchanged:
+        print(f"unchanged {display_path(path)}")
+    print(
+        f"mmkb import sheet: {imported.sheet}: {len(imported.written)} files written, "
+        f"{len(imported.unchanged)} unchanged, {len(imported.conflicts)} conflict warnings",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_new_study(args: argparse.Namespace) -> int:
+    from kb.curation.skeleton import skeleton, study_id
+    from kb.paths import DATA_DIR, display_path
+
+    target = (Path(args.out) if args.out else DATA_DIR) / "studies" / f"{study_id(args.study)}.ttl"
+    if target.exists():
+        print(
+            f"mmkb new study: {display_path(target)} exists; edit it, or choose another id", file=sys.stderr
+        )
+        return 2
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(skeleton(args.study), encoding="utf-8")
+    print(f"wrote {display_path(target)}: fill in every FILL-IN, then run `mmkb validate`")
+    return 0
+
+
+def cmd_new_sheet(args: argparse.Namespace) -> int:
+    from kb.curation.sheet_export import blank_template
+
+    blank_template(Path(args.path))
+    print(f"wrote {args.path}: the extraction template (docs/extraction-template.md describes each column)")
+    return 0

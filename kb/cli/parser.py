@@ -90,7 +90,13 @@ def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
         "ontology's graphs and the inferred graph; triple formats merge them. The first line says what "
         "the export holds. mmkb reads every export back (--kb, serve --data) without counting twice.",
     )
-    p.add_argument("--format", choices=list(RDF_FORMATS), default="turtle")
+    p.add_argument(
+        "--format",
+        choices=[*RDF_FORMATS, "sheet"],
+        default="turtle",
+        help="an RDF format, or sheet: the curated files as an extraction workbook (--out FILE.xlsx, or "
+        "--out DIR for one CSV per tab), which mmkb import sheet reads back",
+    )
     p.add_argument("--out", metavar="FILE")
     p.add_argument(
         "--asserted-only",
@@ -213,6 +219,36 @@ def _add_diff_command(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=commands.cmd_diff)
 
 
+def _add_sheet_commands(sub: argparse._SubParsersAction) -> None:
+    """mmkb import sheet and mmkb new: curation from extraction sheets and skeletons."""
+    p = sub.add_parser("import", help="import curated records: an extraction sheet")
+    kinds = p.add_subparsers(dest="import_command", required=True, parser_class=_Parser)
+    c = kinds.add_parser(
+        "sheet",
+        help="an extraction sheet (XLSX, CSV, or a folder of CSV) to canonical Turtle, one file per study",
+        description="Reads the workbook (the template of docs/extraction-template.md), turns it into one "
+        "canonical Turtle file per study (and the bibliography or curators where it has such rows), and "
+        "validates them with the rest of the knowledge base. Every problem is printed as file, tab, row and "
+        "column with what to write; if there is any, nothing is written.",
+    )
+    c.add_argument("sheet", metavar="FILE", help="an .xlsx workbook, a .csv file, or a folder of .csv files")
+    c.add_argument("--out", metavar="DIR", help="the knowledge base folder to write into (default: kb/data)")
+    c.add_argument("--kb", nargs="+", metavar="PATH", help="the knowledge base the sheet joins")
+    c.set_defaults(func=commands.cmd_import_sheet)
+
+    p = sub.add_parser("new", help="start a study file or an extraction sheet")
+    kinds = p.add_subparsers(dest="new_command", required=True, parser_class=_Parser)
+    c = kinds.add_parser("study", help="a commented skeleton of a study file, for curators who write Turtle")
+    c.add_argument("study", metavar="ID", help="the study's id (smith-2019 or study-smith-2019)")
+    c.add_argument("--out", metavar="DIR", help="the knowledge base folder (default: kb/data)")
+    c.set_defaults(func=commands.cmd_new_study)
+    c = kinds.add_parser(
+        "sheet", help="the empty extraction template (.xlsx with its data dictionary, or CSV)"
+    )
+    c.add_argument("path", metavar="FILE.xlsx|DIR", help="an .xlsx file, or a folder for one CSV per tab")
+    c.set_defaults(func=commands.cmd_new_sheet)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mmkb", description="Literature-evidence knowledge base for multiple-myeloma therapy."
@@ -223,4 +259,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_commands(sub)
     _add_synth_command(sub)
     _add_diff_command(sub)
+    _add_sheet_commands(sub)
     return parser
