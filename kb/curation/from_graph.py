@@ -30,7 +30,9 @@ def study_file(study: str) -> str:
 
 
 def rows_of(files: dict[str, Graph]) -> Rows:
-    """The workbook rows for the curated files (relative path -> graph), tab by tab, sorted by id."""
+    """The workbook rows for the curated files (relative path -> graph), tab by tab, sorted by id. A file
+    holding a study goes back to that study's file (studies/<id>.ttl) whatever its name; any other file
+    must be where its tabs' rows go (publications/bibliography.ttl, agents.ttl)."""
     out: Rows = defaultdict(list)
     for path, graph in sorted(files.items()):
         study = _study_of(path, graph)
@@ -51,10 +53,7 @@ def _study_of(path: str, graph: Graph) -> str:
         )
     if not studies:
         return ""
-    study = cells.write(URIRef(studies[0]), t.RECORD)
-    if study_file(study) != path:
-        raise ExportError(f"{path}: the file of {study} is {study_file(study)}; rename the file first")
-    return study
+    return cells.write(URIRef(studies[0]), t.RECORD)
 
 
 def _record_rows(path: str, graph: Graph, subject: URIRef, study: str, out: Rows) -> None:
@@ -70,7 +69,7 @@ def _record_rows(path: str, graph: Graph, subject: URIRef, study: str, out: Rows
     if tab.type_column:
         row["type"] = next(name for name, iri in tab.types.items() if iri == types[0])
     if tab.name == "curation":
-        row["file"] = path
+        row["file"] = study_file(study) if study else path
     elif tab.id_column != "study":
         if study:
             row["study"] = study

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from kb.curation.template import FIGURES, KINDS, TAB_BY_NAME, TABS, Tab
+from kb.curation import dictionary
+from kb.curation.template import FIGURES, TAB_BY_NAME, TABS, Tab
 
 DICTIONARY = "dictionary"  # the XLSX template's data dictionary sheet; never read as data
 MAX_ROWS = 200_000  # per tab: a workbook larger than this is not an extraction sheet
@@ -170,44 +171,8 @@ def _write_xlsx(book: dict[str, list[dict[str, str]]], path: Path) -> None:
                 cell.number_format = "@"  # text: a number keeps its printed form
         sheet.freeze_panes = "B2"
     sheet = workbook.create_sheet(DICTIONARY)
-    for line in dictionary_rows():
+    for line in dictionary.rows():
         sheet.append(line)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     workbook.save(path)
-
-
-def dictionary_rows() -> list[list[str]]:
-    """The data dictionary as a table: tab, column, required, several values, what it holds, how to write."""
-    rows = [["tab", "column", "required", "several values", "holds", "write"]]
-    for tab in TABS:
-        rows.append([tab.name, "", "", "", tab.doc, ""])
-        for name, required, many, doc, kind in _tab_columns(tab):
-            rows.append([tab.name, name, "yes" if required else "", "yes" if many else "", doc, KINDS[kind]])
-    return rows
-
-
-def _tab_columns(tab: Tab) -> list[tuple[str, bool, bool, str, str]]:
-    from kb.curation.template import EVIDENCE_COLUMNS, RECORD, TERM, TEXT
-
-    own = {
-        "id": "the record's id, without `id:`; begins with the study's short name",
-        "study": "the study whose file holds the row (study-...)"
-        + ("; empty: " + tab.default_file if tab.default_file else ""),
-        "record": "the figure or interpretation the evidence belongs to",
-        "type": "one of " + ", ".join(tab.types),
-    }
-    out: list[tuple[str, bool, bool, str, str]] = []
-    for name in tab.header():
-        column = tab.column(name) or next((c for c in EVIDENCE_COLUMNS if c.name == name), None)
-        if column is not None:
-            out.append((name, column.required, column.many, column.doc, column.kind))
-        elif name == "type":
-            out.append((name, True, False, own["type"], TERM))
-        elif name == "study":
-            out.append((name, tab.default_file is None, False, own["study"], RECORD))
-        else:
-            out.append(
-                (name, True, False, own.get(name, "the study's id"), RECORD if name != "file" else TEXT)
-            )
-    return out
