@@ -138,9 +138,7 @@ def _record(row: Row, out: Converted, curation: dict[str, URIRef]) -> None:
     if any(c.predicate == PROV.wasGeneratedBy for c in tab.columns) and not row.get("curation"):
         activity = curation.get(path)
         if not activity:
-            _fail(
-                out, row, "curation", f"no curation row for {path}: add one to the curation tab (file {path})"
-            )
+            _fail(out, row, "curation", f"no curation row for {path}: add one to the curation tab")
         else:
             graph.add((subject, PROV.wasGeneratedBy, activity))
 

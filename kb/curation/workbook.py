@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -111,7 +112,7 @@ def _xlsx_tables(path: Path) -> dict[str, list[list[str]]]:
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise SheetError(f"{path}: not a readable .xlsx workbook ({exc})") from None
     try:
         return {
