@@ -111,6 +111,21 @@ CELL_PROBLEMS = [
         "(study-baertsch-2017)",
     ),
     (
+        "figures",
+        "baertsch-all-size-letter",
+        "cohort_size",
+        "3",
+        "figures, row 2, column cohort_size: '3', but the records say '2': correct it or empty it",
+    ),
+    (
+        "figures",
+        "baertsch-all-size-letter",
+        "refractory_set",
+        "daratumumab",
+        "figures, row 2, column refractory_set: 'daratumumab', but the records say 'daratumumab + "
+        "pomalidomide': correct it or empty it",
+    ),
+    (
         "curation",
         "curation-baertsch-2017",
         "ended",

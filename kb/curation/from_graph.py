@@ -11,6 +11,7 @@ from rdflib.term import Node
 
 from kb.curation import cells
 from kb.curation import template as t
+from kb.curation.context import context
 from kb.namespaces import MM, OA, curie
 
 _EVIDENCE_NODE = {OA.hasSource: "evidence_source", MM.sourceUrl: "evidence_url"}
@@ -34,15 +35,24 @@ def rows_of(files: dict[str, Graph]) -> Rows:
     holding a study goes back to that study's file (studies/<id>.ttl) whatever its name; any other file
     must be where its tabs' rows go (publications/bibliography.ttl, agents.ttl)."""
     out: Rows = defaultdict(list)
+    union = Graph()
+    for graph in files.values():
+        union += graph
     for path, graph in sorted(files.items()):
         study = _study_of(path, graph)
         for subject in sorted({s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}):
             _record_rows(path, graph, subject, study, out)
+            if (subject, RDF.type, None) in graph and out[t.FIGURES.name] and _is_figure(graph, subject):
+                out[t.FIGURES.name][-1].update(context(union, subject))
         _check_covered(path, graph)
     key = {tab.name: tab.id_column for tab in t.TABS}
     return {
         name: sorted(rows, key=lambda r: (r.get("study", ""), r[key[name]])) for name, rows in out.items()
     }
+
+
+def _is_figure(graph: Graph, subject: URIRef) -> bool:
+    return any(kind in t.FIGURES.types.values() for kind in graph.objects(subject, RDF.type))
 
 
 def _study_of(path: str, graph: Graph) -> str:

@@ -9,12 +9,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 
+from kb.curation.context import COLUMNS, context, mismatch
+from kb.curation.template import FIGURES
 from kb.curation.to_graph import Converted, Problem, to_graphs
-from kb.curation.workbook import SheetError, read
+from kb.curation.workbook import SheetError, Workbook, read
 from kb.graph.load import load
-from kb.namespaces import curie
+from kb.namespaces import ID_IRI, curie
 from kb.quality.lint import canonical
 from kb.quality.validate import Violation, validated
 
@@ -54,6 +56,9 @@ def import_sheet(sheet: Path, out: Path, knowledge_base: list[Path]) -> Imported
     texts = turtle_files(converted)
     targets = {path: (out / path).resolve() for path in texts}
     kept = [p for p in knowledge_base if p.resolve() not in targets.values()]
+    context_problems = _context_problems(book, converted, kept)
+    if context_problems:
+        raise ImportFailed(str(sheet), [f"{sheet}: {p}" for p in context_problems])
     with tempfile.TemporaryDirectory(prefix="mmkb-import-") as work:
         staged = []
         for path, text in texts.items():
@@ -78,6 +83,32 @@ def import_sheet(sheet: Path, out: Path, knowledge_base: list[Path]) -> Imported
         os.replace(partial, target)
         imported.written.append(target)
     return imported
+
+
+def _context_problems(book: Workbook, converted: Converted, kept: list[Path]) -> list[Problem]:
+    """Filled context cells of the figures tab that do not say what the records say."""
+    rows = [r for r in book.tab(FIGURES.name) if any(r.get(c) for c in COLUMNS)]
+    if not rows:
+        return []
+    union = Graph()
+    for graph in converted.files.values():
+        union += graph
+    for path in kept:
+        union.parse(path)
+    problems = []
+    for row in rows:
+        figure = URIRef(ID_IRI + row.get("id").strip().removeprefix("id:"))
+        actual = context(union, figure)
+        for column in COLUMNS:
+            given = row.get(column)
+            if given and mismatch(given, actual.get(column, "")):
+                says = f"the records say {actual[column]!r}" if column in actual else "the records give none"
+                problems.append(
+                    Problem(
+                        FIGURES.name, row.number, column, f"{given!r}, but {says}: correct it or empty it"
+                    )
+                )
+    return problems
 
 
 def _cell_message(sheet: str, violation: Violation, converted: Converted) -> str:

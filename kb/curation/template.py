@@ -134,6 +134,14 @@ FIGURES = Tab(
     _CLAIM_TYPES,
     (
         _c("about", MM.about, RECORD, "the cohort, patient or study the figure is about", required=True),
+        _c(
+            "cohort_size",
+            None,
+            TEXT,
+            "for reading: the cohort's size figures (an import checks a filled cell)",
+        ),
+        _c("regimen", None, TEXT, "for reading: the regimen, drug dose unit (schedule) + ... (checked)"),
+        _c("refractory_set", None, TEXT, "for reading: the drugs the cohort is refractory to (checked)"),
         _c("source", MM.source, RECORD, "the publication making the claim (pub-...)", required=True),
         _c("data_cut", MM.atDataCut, RECORD, "the data cut the figure belongs to"),
         _c(
