@@ -191,3 +191,23 @@ def test_a_valid_sheet_leaves_an_unchanged_file_alone(tmp_path: Path, capsys) ->
     assert main(["import", "sheet", str(EXAMPLE), "--out", str(kb), "--kb", *files]) == 0
     assert capsys.readouterr().out.startswith("unchanged ")
     assert target.stat().st_mtime_ns == before
+
+
+def test_a_percentage_formatted_cell_is_refused_with_the_printed_value(tmp_path: Path, capsys) -> None:
+    """Excel stores 29.2% as 0.292: the sheet must hold the percentage as printed, so the cell is refused."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "figures"
+    sheet.append(["id", "type", "study", "percent"])
+    sheet.append(["x-orr", "Proportion", "study-x", 0.292])
+    sheet["D2"].number_format = "0.0%"
+    path = tmp_path / "percent.xlsx"
+    book.save(path)
+    status, err = _run(path, tmp_path, capsys)
+    assert status == 1
+    assert err[0] == (
+        f"error: {path}: figures, row 2, cell D2: 0.292 is formatted as a percentage; write the percentage "
+        "as printed (29.2) in a cell formatted as text or number"
+    )

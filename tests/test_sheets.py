@@ -103,3 +103,19 @@ def test_an_exported_figure_is_as_printed_with_its_quote(tmp_path: Path) -> None
     row = dict(zip(header, sirius, strict=True))
     assert (row["numerator"], row["denominator"], row["percent"]) == ("31", "106", "29.2")
     assert row["quote"] == "ORR 29.2% (31/106; 95% CI 20.8-38.9)"
+
+
+def test_an_xlsx_with_numbers_typed_as_numbers_reads_as_printed(tmp_path: Path) -> None:
+    """A team's workbook holds numbers as numbers (2, 29.2), not text; they read back as printed."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for path in sorted(EXAMPLE.glob("*.csv")):
+        sheet = book.create_sheet(path.stem)
+        for row in csv.reader(path.read_text(encoding="utf-8").splitlines()):
+            sheet.append([int(v) if v.isdigit() else v for v in row])
+    workbook = tmp_path / "baertsch.xlsx"
+    book.save(workbook)
+    kb = _kb_copy(tmp_path, without=("studies/baertsch-2017.ttl",))
+    assert main(["import", "sheet", str(workbook), "--out", str(kb), "--kb", *_files(kb)]) == 0
+    imported = (kb / "studies" / "baertsch-2017.ttl").read_text(encoding="utf-8")
+    assert imported == (DATA_DIR / "studies" / "baertsch-2017.ttl").read_text(encoding="utf-8")

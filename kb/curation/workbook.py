@@ -115,12 +115,32 @@ def _xlsx_tables(path: Path) -> dict[str, list[list[str]]]:
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise SheetError(f"{path}: not a readable .xlsx workbook ({exc})") from None
     try:
-        return {
-            sheet.title: [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            for sheet in book.worksheets
-        }
+        tables = {}
+        for sheet in book.worksheets:
+            table = []
+            for number, row in enumerate(sheet.iter_rows(), start=1):
+                if number > MAX_ROWS + 1:
+                    raise SheetError(f"{path}: {sheet.title}: more than {MAX_ROWS} rows; split the workbook")
+                table.append([_xlsx_cell(path, sheet.title, number, i, cell) for i, cell in enumerate(row)])
+            tables[sheet.title] = table
+        return tables
     finally:
         book.close()
+
+
+def _xlsx_cell(path: Path, sheet: str, row: int, index: int, cell: object) -> str:
+    """A cell's text; a number shown as a percentage is refused (0.292 shown as 29.2% is not as printed)."""
+    value = getattr(cell, "value", None)
+    fmt = getattr(cell, "number_format", "") or ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in fmt:
+        from openpyxl.utils import get_column_letter
+
+        where = f"{sheet}, row {row}, cell {get_column_letter(index + 1)}{row}"
+        raise SheetError(
+            f"{path}: {where}: {value!r} is formatted as a percentage; write the percentage as printed "
+            f"({_cell_text(value * 100)}) in a cell formatted as text or number"
+        )
+    return _cell_text(value)
 
 
 def _cell_text(value: object) -> str:
