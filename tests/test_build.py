@@ -242,10 +242,14 @@ def test_a_store_built_by_another_version_is_not_opened(tmp_path: Path) -> None:
 def test_read_commands_answer_from_the_store_as_from_the_files(
     command: list[str], store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from_files = cli(capsys, *command)
-    from_store = cli(capsys, *command, "--store", str(store))
-    assert from_store == from_files
-    assert from_files[0] == 0 and from_files[1]
+    # the files the store was built from: the shipped copy (not the kb/data of a checkout the tests run in)
+    status, out, err = cli(capsys, *command, "--kb", str(DATA_DIR))
+    assert (status, bool(out)) == (0, True)
+    assert err.startswith("mmkb: knowledge base: ") and err.splitlines()[0].endswith(" files, --kb)")
+    status, from_store, err = cli(capsys, *command, "--store", str(store))
+    assert (status, from_store) == (0, out)
+    where = open_build(store).where
+    assert err.splitlines()[0] == f"mmkb: built store: {where} ({len(curated_files())} files)"
 
 
 def test_store_and_files_are_not_given_together(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -261,6 +265,8 @@ def test_the_build_command_says_what_it_built(tmp_path: Path, capsys: pytest.Cap
     status, out, err = cli(capsys, "build", "--store", str(tmp_path / "s"), "--kb", *map(str, mini))
     assert (status, out) == (0, "")
     stamp = open_build(tmp_path / "s").stamp
+    first, err = err.split("\n", 1)  # the first line names what was read
+    assert first.startswith("mmkb: knowledge base: ") and first.endswith(f" ({len(mini)} files, --kb)")
     assert err == (
         f"mmkb build: {tmp_path / 's'} -> {(tmp_path / 's').resolve()}: {stamp.triples} triples from "
         f"{len(ONTOLOGY_FILES) + len(mini)} files, 0 conflict findings, in {err.split(' in ')[-1]}"

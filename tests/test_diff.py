@@ -13,7 +13,7 @@ import pytest
 from kb.analysis.diff import diff
 from kb.cli import main
 from kb.knowledge_base import KnowledgeBase
-from kb.paths import DATA_DIR
+from kb.paths import DATA_DIR, curated_files
 
 ORR_CLAIM = "id:mmy1001-dpd-double-refractory-orr-chari2017"
 ORR_FILE = Path("studies") / "mmy1001-dpd.ttl"
@@ -44,7 +44,9 @@ def test_a_version_against_itself_has_no_changes(
 ) -> None:
     assert diff(kb, kb).empty()
     status, out, err = run(capsys, str(DATA_DIR), str(DATA_DIR))
-    assert status == 0 and err == ""
+    files = len(curated_files())
+    assert status == 0
+    assert err == f"mmkb: knowledge base: old {DATA_DIR} ({files} files), new {DATA_DIR} ({files} files)\n"
     assert "No changes" in out
 
 

@@ -9,25 +9,68 @@ import io
 import json
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from api.settings import Settings
     from kb.analysis.response_rate import Filters
     from kb.analysis.response_table import ComparisonTable
     from kb.knowledge_base import KnowledgeBase
+    from kb.paths import WorkingKB
+
+
+def _say(line: str) -> None:
+    print(f"mmkb: {line}", file=sys.stderr)
+
+
+def _files(count: int) -> str:
+    return f"{count} file{'' if count == 1 else 's'}"
+
+
+def working(given: Sequence[str | Path] | None) -> WorkingKB:
+    """The knowledge base a command reads (kb.paths.working_kb), named on the first line of stderr before
+    the command reads it."""
+    from kb.paths import working_kb
+
+    chosen = working_kb(given)
+    _say(chosen.describe())
+    return chosen
+
+
+def built_store_line(kb: KnowledgeBase) -> str:
+    """What a knowledge base opened from a build read: the build and how many curated files it was built
+    from (its stamp's files, the ontology's left out)."""
+    from kb.namespaces import ONTOLOGY_GRAPHS
+
+    assert kb.built_from is not None
+    stamp = kb.built_from.stamp
+    curated = {path for graph, path in stamp.graphs.items() if not graph.startswith(ONTOLOGY_GRAPHS)}
+    return f"built store: {kb.built_from.where} ({_files(len(curated))})"
+
+
+def open_kb(
+    given: Sequence[str | Path] | None, store: str | None, location: str | None = None
+) -> KnowledgeBase:
+    """The built `store` when one is given, else the working knowledge base (`given`, MMKB_KB, the
+    checkout's kb/data, the shipped copy) loaded at `location`; the first line of stderr names it."""
+    from kb.graph.store import Location
+    from kb.knowledge_base import KnowledgeBase
+
+    if store:
+        if given or location:
+            raise ValueError("--store reads a built store; --kb and --location load files: give one of them")
+        kb = KnowledgeBase.from_store(store)
+        _say(built_store_line(kb))
+        return kb
+    Location.parse(location)  # a location that cannot be used is the only line, before any is read
+    return KnowledgeBase.open(list(working(given).files), location=location)
 
 
 def _open_kb(args: argparse.Namespace) -> KnowledgeBase:
-    from kb.knowledge_base import KnowledgeBase
-
-    paths = [Path(p) for p in args.kb] if getattr(args, "kb", None) else None
-    if getattr(args, "store", None):
-        if paths or getattr(args, "location", None):
-            raise ValueError("--store reads a built store; --kb and --location load files: give one of them")
-        return KnowledgeBase.from_store(args.store)
-    return KnowledgeBase.open(paths, location=getattr(args, "location", None))
+    return open_kb(getattr(args, "kb", None), getattr(args, "store", None), getattr(args, "location", None))
 
 
 def _write(args: argparse.Namespace, text: str | bytes) -> None:
@@ -41,8 +84,7 @@ def _write(args: argparse.Namespace, text: str | bytes) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from kb.quality.validate import validate
 
-    paths = [Path(p) for p in [*args.paths, *(args.kb or [])]] or None
-    report = validate(paths)
+    report = validate(list(working([*args.paths, *(args.kb or [])]).files))
     for line in report.lines():
         print(line)
     errors = len(report.violations) + len(report.load_errors)
@@ -58,7 +100,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from kb.build import BuildFailed, build
 
     try:
-        built = build(args.store, [Path(p) for p in args.kb] if args.kb else None)
+        built = build(args.store, working(args.kb).files)
     except BuildFailed as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -151,11 +193,10 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from kb.paths import curated_files, display_path
+    from kb.paths import display_path
     from kb.quality.lint import FIX_COMMAND, lint
 
-    paths = [Path(p) for p in args.paths] or curated_files()
-    results = lint(paths, fix=args.fix)
+    results = lint(list(working(args.paths).files), fix=args.fix)
     bad = [r for r in results if not r.canonical]
     for result in bad:
         print(f"{display_path(result.path)}: not in canonical form; run `{FIX_COMMAND}`")
@@ -285,26 +326,35 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from kb.knowledge_base import KnowledgeBase
 
     with tempfile.TemporaryDirectory(prefix="mmkb-diff-") as work:
-        old = KnowledgeBase.open(version_files(args.old, Path(work) / "old"))
-        new = KnowledgeBase.open(version_files(args.new, Path(work) / "new"))
-        changes = diff(old, new, args.old, args.new)
+        old_files = version_files(args.old, Path(work) / "old")
+        new_files = version_files(args.new, Path(work) / "new")
+        olds, news = _files(len(old_files)), _files(len(new_files))
+        _say(f"knowledge base: old {args.old} ({olds}), new {args.new} ({news})")
+        changes = diff(KnowledgeBase.open(old_files), KnowledgeBase.open(new_files), args.old, args.new)
     _write(args, changes.to_json() if args.format == "json" else changes.to_markdown())
     return 0
+
+
+def serve_knowledge_base(args: argparse.Namespace) -> tuple[Settings, KnowledgeBase]:
+    """What `mmkb serve` serves, under which settings: the built store of --store (or MMKB_STORE), else
+    the working knowledge base of --kb and --data (else MMKB_KB, the checkout's kb/data, the shipped
+    copy). The settings are read first: a bad one is the only line of stderr."""
+    from api.settings import from_args
+
+    settings = from_args(args)
+    given = [*(args.kb or []), *(args.data or [])]
+    if settings.store and given:
+        raise ValueError("--store serves a built store; --kb and --data load files: give one of them")
+    return settings, open_kb(given, settings.store)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     # The library never imports the web stack; only this command does.
     from api.app import create_app
     from api.http.server import run
-    from api.settings import from_args
-    from kb.knowledge_base import KnowledgeBase
 
-    settings = from_args(args)
-    paths = [Path(p) for p in [*(args.kb or []), *(args.data or [])]] or None
     started = time.perf_counter()
-    if settings.store and paths:
-        raise ValueError("--store serves a built store; --kb and --data load files: give one of them")
-    kb = KnowledgeBase.from_store(settings.store) if settings.store else KnowledgeBase.open(paths)
+    settings, kb = serve_knowledge_base(args)
     studies = kb.select("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a mm:Study }")[0]["n"]
     how = f"opened from {kb.built_from.where}" if kb.built_from else "loaded"
     print(

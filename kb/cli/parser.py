@@ -19,8 +19,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+# Where a command finds its knowledge base when it is given none (kb.paths.working_kb).
+KB_DEFAULT = "MMKB_KB, else the kb/data of the mmkb checkout you are in, else the shipped copy"
+
+
+def _kb_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--kb",
+        nargs="+",
+        metavar="DIR|FILE",
+        help=f"{what}: folders (their *.ttl files, recursively) or files in any RDF format "
+        f"(default: {KB_DEFAULT})",
+    )
+
+
 def _with_kb(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--kb", nargs="+", metavar="PATH", help="curated files to use instead of the shipped ones")
+    _kb_option(p, "the knowledge base to read")
     p.add_argument("--location", default=None, help="where the graph lives: memory (default) or oxigraph:DIR")
     p.add_argument(
         "--store",
@@ -58,18 +72,19 @@ def _with_selection(p: argparse.ArgumentParser) -> None:
 
 def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
     """The curation commands: validate, export, provenance check, show claim or study, conflicts, lint."""
-    p = sub.add_parser("validate", help="validate the shipped knowledge base or the given files")
-    p.add_argument("paths", nargs="*", metavar="PATH")
-    p.add_argument("--kb", nargs="+", metavar="PATH", help="the files to validate (same as PATH ...)")
+    p = sub.add_parser("validate", help="validate the working knowledge base, or the given folders and files")
+    p.add_argument("paths", nargs="*", metavar="DIR|FILE", help="the same as --kb")
+    _kb_option(p, "the knowledge base to validate")
     p.set_defaults(func=commands.cmd_validate)
 
     p = sub.add_parser(
         "build",
         help="validate and reason the curated files once, into a store every command and serve can --store",
-        description="Loads, validates (what mmkb validate checks) and reasons the shipped curated files, or "
-        "the given ones, into a new on-disk store beside DIR, then makes DIR point to it; or into a SPARQL "
-        "1.1 server, a named graph per file, rewriting only the graphs that changed. A build that fails "
-        "exits 1 with one line per problem (file, line, record) and writes nothing.",
+        description="Loads, validates (what mmkb validate checks) and reasons the working knowledge base "
+        "(--kb, MMKB_KB, the checkout's kb/data, the shipped copy) into a new on-disk store beside DIR, "
+        "then makes DIR point to it; or into a SPARQL 1.1 server, a named graph per file, rewriting only "
+        "the graphs that changed. A build that fails exits 1 with one line per problem (file, line, "
+        "record) and writes nothing.",
     )
     p.add_argument(
         "--store",
@@ -78,9 +93,7 @@ def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
         help="DIR, a link to its current build, or sparql+http(s)://HOST:PORT/PATH[?update=..&gsp=..] "
         "(credentials: MMKB_SPARQL_USER, MMKB_SPARQL_PASSWORD)",
     )
-    p.add_argument(
-        "--kb", nargs="+", metavar="PATH", help="curated files to build instead of the shipped ones"
-    )
+    _kb_option(p, "the knowledge base to build")
     p.set_defaults(func=commands.cmd_build)
 
     p = sub.add_parser(
@@ -134,7 +147,9 @@ def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("lint", help="check (or --fix) canonical formatting of the curated files")
     p.add_argument("--fix", action="store_true")
-    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument(
+        "paths", nargs="*", metavar="DIR|FILE", help=f"the Turtle files to check (default: {KB_DEFAULT})"
+    )
     p.set_defaults(func=commands.cmd_lint)
 
 
@@ -152,11 +167,12 @@ def _add_query_commands(sub: argparse._SubParsersAction) -> None:
     from api.settings import add_options
 
     add_options(p)
+    _kb_option(p, "the knowledge base to serve")
     p.add_argument(
-        "--kb", nargs="+", metavar="PATH", help="curated files to serve instead of the shipped ones"
-    )
-    p.add_argument(
-        "--data", nargs="+", metavar="FILE", help="any RDF files to serve (Turtle, N-Triples, JSON-LD, TriG)"
+        "--data",
+        nargs="+",
+        metavar="DIR|FILE",
+        help="any RDF files to serve (Turtle, N-Triples, JSON-LD, TriG), with those of --kb",
     )
     p.set_defaults(func=commands.cmd_serve)
 

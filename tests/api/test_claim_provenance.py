@@ -94,7 +94,9 @@ def test_cli_text_names_each_record_and_its_cell(capsys: pytest.CaptureFixture[s
 
 def test_unknown_claim_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", "claim", "no-such-claim"]) == 2
-    assert capsys.readouterr().err.count("\n") == 1
+    first, *error = capsys.readouterr().err.splitlines()  # the first line names the knowledge base read
+    assert first.startswith("mmkb: knowledge base: ")
+    assert error == ["mmkb show claim: no claim 'no-such-claim'"]
 
 
 def test_every_conflict_link_resolves(client: TestClient) -> None:

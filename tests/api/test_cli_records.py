@@ -61,7 +61,9 @@ def test_show_claim_text_gives_the_rest_provenance(
 
 def test_unknown_study_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", "study", "no-such-study"]) == 2
-    assert capsys.readouterr().err.count("\n") == 1
+    first, *error = capsys.readouterr().err.splitlines()  # the first line names the knowledge base read
+    assert first.startswith("mmkb: knowledge base: ")
+    assert error == ["mmkb show study: no study 'no-such-study'"]
 
 
 def test_conflicts_lists_the_rest_findings(client: TestClient, capsys: pytest.CaptureFixture[str]) -> None:

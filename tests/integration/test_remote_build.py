@@ -271,6 +271,8 @@ def test_a_rebuild_rewrites_only_what_changed_and_readers_refuse_a_build_that_di
             build(failing)
         status, _, err = cli(capsys, "build", "--store", failing)
         assert status == 2
+        first, err = err.split("\n", 1)  # the first line names the knowledge base built
+        assert first.startswith("mmkb: knowledge base: ")
         assert err.count("\n") == 1 and f"{server.base}/no-such-endpoint" in err
         with pytest.raises(BuiltStoreError, match="no stamp"):
             KnowledgeBase.from_store(server.location)
@@ -299,6 +301,9 @@ def test_a_server_that_is_down_is_one_line_naming_its_url(capsys: pytest.Capture
     for command in (["build", "--store", location], ["conflicts", "--store", location]):
         status, _, err = cli(capsys, *command)
         assert status == 2
+        if command[0] == "build":  # it names the knowledge base it builds first
+            first, err = err.split("\n", 1)
+            assert first.startswith("mmkb: knowledge base: ")
         assert err.startswith("mmkb: error: cannot reach the SPARQL server at http://127.0.0.1:")
         assert err.count("\n") == 1
 

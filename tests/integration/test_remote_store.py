@@ -168,7 +168,8 @@ def test_an_unreachable_server_is_one_line_naming_the_url(capsys: pytest.Capture
     with pytest.raises(StoreError, match=f"^cannot reach the SPARQL server at {url}: "):
         open_store(Location.parse("sparql+" + url))
     assert main(["conflicts", "--location", "sparql+" + url]) == 2
-    err = capsys.readouterr().err
+    first, err = capsys.readouterr().err.split("\n", 1)  # the first line names the knowledge base
+    assert first.startswith("mmkb: knowledge base: ")
     assert err.count("\n") == 1 and err.startswith(f"mmkb: error: cannot reach the SPARQL server at {url}")
 
 
