@@ -72,6 +72,17 @@ class WorkingKB:
     files: tuple[Path, ...]
     where: str
     origin: str
+    folder: Path | None = None  # the one folder the files are in, when it was chosen as a folder
+
+    def writable_folder(self) -> Path:
+        """The folder new curated files go to: the working knowledge base's own folder, never the
+        installed copy. KnowledgeBaseNotFound when there is none."""
+        if self.folder is None or self.origin == "shipped":
+            raise KnowledgeBaseNotFound(
+                f"the working knowledge base is {self.where} ({self.origin}), not a folder to write into; "
+                "give --out DIR, or --kb DIR, or run in a checkout (its kb/data)"
+            )
+        return self.folder
 
     def describe(self) -> str:
         count = f"{len(self.files)} file{'' if len(self.files) == 1 else 's'}"
@@ -98,7 +109,7 @@ def working_kb(
     checkout = checkout_root(cwd)
     if checkout is not None:
         return _chosen([checkout / "kb" / "data"], "checkout", cwd)
-    return WorkingKB(tuple(curated_files()), _shown(DATA_DIR, cwd), "shipped")
+    return WorkingKB(tuple(curated_files()), _shown(DATA_DIR, cwd), "shipped", DATA_DIR)
 
 
 def checkout_root(cwd: Path) -> Path | None:
@@ -140,7 +151,8 @@ def _chosen(paths: list[Path], origin: str, cwd: Path) -> WorkingKB:
             )
     shown = [_shown(cwd / p, cwd) for p in paths]
     where = ", ".join(shown) if len(shown) <= 3 else f"{', '.join(shown[:2])} and {len(shown) - 2} more"
-    return WorkingKB(tuple(files), where, origin)
+    folder = cwd / paths[0] if len(paths) == 1 and (cwd / paths[0]).is_dir() else None
+    return WorkingKB(tuple(files), where, origin, folder)
 
 
 _GIVEN_BY = {"--kb": "given with --kb", KB_ENV: f"named in {KB_ENV}", "checkout": "this checkout's data"}

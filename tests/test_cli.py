@@ -29,7 +29,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 def test_validate_shipped_kb_is_valid_and_lists_conflicts_as_warnings(capsys, kb):
     code, out, err = run(capsys, "validate")
     assert code == 0
-    assert "valid: 12 files, 0 errors" in err
+    assert "valid: 10 files and the ontology, 0 errors" in err
     warnings = [line for line in out.splitlines() if line.startswith("warning: conflict")]
     assert sorted(w.split()[2] for w in warnings) == sorted(str(f.iri) for f in kb.conflicts)
     assert not any(line.startswith("error:") for line in out.splitlines())
@@ -214,7 +214,7 @@ def test_query_turtle_for_construct_and_refused_for_select(capsys):
 def test_validate_takes_kb_like_the_other_commands(capsys):
     mini = Path(__file__).parent / "fixtures" / "mini"
     code, _, err = run(capsys, "validate", "--kb", *map(str, sorted(mini.glob("*.ttl"))))
-    assert code == 0 and "valid: 5 files" in err
+    assert code == 0 and "valid: 3 files and the ontology" in err
 
 
 def test_serve_runs_the_service_on_given_data(tmp_path):

@@ -84,12 +84,14 @@ def _write(args: argparse.Namespace, text: str | bytes) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from kb.quality.validate import validate
 
-    report = validate(list(working([*args.paths, *(args.kb or [])]).files))
+    curated = working([*args.paths, *(args.kb or [])]).files
+    report = validate(list(curated))
     for line in report.lines():
         print(line)
     errors = len(report.violations) + len(report.load_errors)
     print(
-        f"{'valid' if report.valid else 'invalid'}: {len(report.files)} files, {errors} errors, "
+        f"{'valid' if report.valid else 'invalid'}: {_files(len(curated))} and the ontology, "
+        f"{errors} errors, "
         f"{len(report.conflicts)} conflict warnings",
         file=sys.stderr,
     )
@@ -388,9 +390,7 @@ def _table(names: list[str], rows: list[list[str]]) -> str:
 
 
 def _curated_paths(args: argparse.Namespace) -> list[Path]:
-    from kb.paths import curated_files
-
-    return [Path(p) for p in args.kb] if getattr(args, "kb", None) else curated_files()
+    return list(working(getattr(args, "kb", None)).files)
 
 
 def _export_sheet(args: argparse.Namespace) -> int:
@@ -412,11 +412,12 @@ def _export_sheet(args: argparse.Namespace) -> int:
 
 def cmd_import_sheet(args: argparse.Namespace) -> int:
     from kb.curation.sheet_import import ImportFailed, import_sheet
-    from kb.paths import DATA_DIR, display_path
+    from kb.paths import display_path
 
-    out = Path(args.out) if args.out else DATA_DIR
+    knowledge_base = working(args.kb)
+    out = Path(args.out) if args.out else knowledge_base.writable_folder()
     try:
-        imported = import_sheet(Path(args.sheet), out, _curated_paths(args))
+        imported = import_sheet(Path(args.sheet), out, list(knowledge_base.files))
     except ImportFailed as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -437,9 +438,10 @@ def cmd_import_sheet(args: argparse.Namespace) -> int:
 
 def cmd_new_study(args: argparse.Namespace) -> int:
     from kb.curation.skeleton import skeleton, study_id
-    from kb.paths import DATA_DIR, display_path
+    from kb.paths import display_path
 
-    target = (Path(args.out) if args.out else DATA_DIR) / "studies" / f"{study_id(args.study)}.ttl"
+    folder = Path(args.out) if args.out else working(None).writable_folder()
+    target = folder / "studies" / f"{study_id(args.study)}.ttl"
     if target.exists():
         print(
             f"mmkb new study: {display_path(target)} exists; edit it, or choose another id", file=sys.stderr

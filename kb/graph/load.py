@@ -12,7 +12,7 @@ from kb.graph.blank_nodes import content_labels
 from kb.graph.rdf_files import read_quads
 from kb.graph.store import GraphStore, Location, open_store
 from kb.namespaces import GRAPH_IRI, INFERRED_GRAPH, ONTOLOGY_GRAPHS
-from kb.paths import DATA_DIR, ONTOLOGY_DIR, ONTOLOGY_FILES, curated_files, display_path
+from kb.paths import DATA_DIR, ONTOLOGY_DIR, ONTOLOGY_FILES, checkout_root, curated_files, display_path
 
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _POSITION = re.compile(r"line (\d+) column (\d+)")
@@ -53,9 +53,14 @@ class Loaded:
 
 
 def graph_iri(path: Path) -> str:
-    """Shipped files get stable graph names (ontology/..., data/...); others are named by file URI."""
+    """Shipped files, and the files of a checkout's kb/data, get stable graph names (ontology/...,
+    data/...); others are named by file URI."""
     resolved = path.resolve()
-    for base, prefix in ((ONTOLOGY_DIR, ONTOLOGY_GRAPHS), (DATA_DIR, GRAPH_IRI + "data/")):
+    checkout = checkout_root(resolved.parent)
+    bases = [(ONTOLOGY_DIR, ONTOLOGY_GRAPHS), (DATA_DIR, GRAPH_IRI + "data/")]
+    if checkout is not None:
+        bases.append((checkout / "kb" / "data", GRAPH_IRI + "data/"))
+    for base, prefix in bases:
         if resolved.is_relative_to(base.resolve()):
             return prefix + resolved.relative_to(base.resolve()).as_posix()
     return resolved.as_uri()
