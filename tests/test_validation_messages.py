@@ -10,6 +10,7 @@ import pytest
 from kb.paths import DATA_DIR, PUBLICATIONS_DIR, STUDIES_DIR, display_path
 from kb.quality.validate import Violation, validate
 
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "curation.md"
 STUDY = STUDIES_DIR / "sirius.ttl"
 REFERRED = [DATA_DIR / "agents.ttl", PUBLICATIONS_DIR / "bibliography.ttl"]
 MM = "https://w3id.org/mmkb/vocab#"
@@ -173,3 +174,8 @@ def test_the_shipped_knowledge_base_has_no_violation() -> None:
     report = validate()
     assert not report.load_errors, [str(e) for e in report.load_errors]
     assert not report.violations, "\n".join(str(v) for v in report.violations)
+
+
+def test_the_guide_has_the_section_the_messages_point_at() -> None:
+    headings = [line for line in GUIDE.read_text(encoding="utf-8").splitlines() if line.startswith("## ")]
+    assert "## Declaring a new term" in headings
