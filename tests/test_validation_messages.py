@@ -81,7 +81,7 @@ CASES = {
         "ClaimShape",
         "no publication `id:pub-lonial-2061` in the knowledge base; define it in "
         "kb/data/publications/bibliography.ttl (see docs/curation.md) or cite one that exists: "
-        "`id:pub-lonial-2016`, `id:pub-nooka-2016`, `id:pub-gandhi-2019`.",
+        "`id:pub-lonial-2016`, `id:pub-nooka-2016`, `id:pub-usmani-2016`.",
     ),
     "undefined-cohort": (
         "mm:subgroupOf id:sirius-dara16 ;",

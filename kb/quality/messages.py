@@ -191,7 +191,7 @@ class Explainer:
             text += did_you_mean(near)
             return text + self.declare(classes)
         verb = "cite" if MM.Publication in classes else "refer to"
-        near = terms.nearest(local_name(value), terms.instances(classes), cutoff=0.0)
+        near = terms.nearest(local_name(value), terms.instances(classes), cutoff=0.0, labels=False)
         listed = ", ".join(f"`{n3(t)}`" for t in near)
         if not terms.defined(value):
             existing = f" or {verb} one that exists: {listed}" if near else ""

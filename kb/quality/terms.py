@@ -56,12 +56,14 @@ def n3(term: Node) -> str:
 
 
 def a_or_an(phrase: str) -> str:
+    """The phrase with its article ("a unit", "an endpoint")."""
     vowel = phrase[:1].lower() in "aeiou" and not phrase.lower().startswith(("uni", "use", "usu"))
     return ("an " if vowel else "a ") + phrase
 
 
-def one_of(items: list[str], word: str = "or") -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+def one_of(items: list[str]) -> str:
+    """ "a", "a or b", "a, b or c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class Terms:
     declared: set[Node] = field(default_factory=set)  # subjects of a statement in an ontology file
     ranges: dict[Node, Node] = field(default_factory=dict)
     declaring: dict[Node, str] = field(default_factory=dict)  # term -> the ontology graph that types it
+    # asked once per kind, however many values of that kind fail
+    _instances: dict[tuple[Node, ...], list[Node]] = field(default_factory=dict)
+    _declarations: dict[Node, Declaration | None] = field(default_factory=dict)
 
     @classmethod
     def read(cls, loaded: Loaded) -> Terms:
@@ -113,7 +118,7 @@ class Terms:
         """What an instance of `cls` is called: its label in the ontology ("drug", "response category")."""
         if cls in KIND_NAMES:
             return KIND_NAMES[cls]
-        labels = sorted(n for n in self.names.get(cls, ()) if " " in n or n.isalpha())
+        labels = sorted(self.names.get(cls, ()))
         return labels[0] if labels else local_name(cls).lower()
 
     def kinds(self, classes: list[Node]) -> str:
@@ -128,8 +133,11 @@ class Terms:
         return term in self.types or term in self.declared
 
     def instances(self, classes: list[Node]) -> list[Node]:
-        wanted = set(classes)
-        return sorted((t for t, types in self.types.items() if types & wanted), key=str)
+        key = tuple(classes)
+        if key not in self._instances:
+            wanted = set(classes)
+            self._instances[key] = sorted((t for t, types in self.types.items() if types & wanted), key=str)
+        return self._instances[key]
 
     def properties(self) -> list[Node]:
         return sorted((t for t in self.declared if self.types.get(t, set()) & set(PROPERTY_TYPES)), key=str)
@@ -141,14 +149,20 @@ class Terms:
         """Whether terms of these classes are declared in the ontology files (drugs, units), not curated."""
         return any(t in self.declaring for t in self.instances(classes))
 
-    def nearest(self, text: str, candidates: list[Node], *, cutoff: float = SIMILAR) -> list[Node]:
-        """The 3 candidates whose local name, label, synonym or notation is nearest to `text` (ignoring
-        case), best first; only those at least `cutoff` similar."""
-        wanted = text.lower()
+    def nearest(
+        self, text: str, candidates: list[Node], *, cutoff: float = SIMILAR, labels: bool = True
+    ) -> list[Node]:
+        """The 3 candidates whose local name (or, with `labels`, label, synonym or notation) is nearest to
+        `text`, ignoring case, best first; only those at least `cutoff` similar."""
+        matcher = difflib.SequenceMatcher(None, "", text.lower())  # the text is analysed once
         scored = []
         for candidate in candidates:
-            keys = {local_name(candidate).lower(), *self.names.get(candidate, ())}
-            score = max(difflib.SequenceMatcher(None, wanted, key).ratio() for key in keys)
+            keys = {local_name(candidate).lower(), *(self.names.get(candidate, ()) if labels else ())}
+            score = 0.0
+            for key in keys:
+                matcher.set_seq1(key)
+                if matcher.real_quick_ratio() > score and matcher.quick_ratio() > score:
+                    score = max(score, matcher.ratio())
             if score >= cutoff:
                 scored.append((-score, str(candidate), candidate))
         return [c for _, _, c in sorted(scored)[:3]]
@@ -156,6 +170,11 @@ class Terms:
     def declaration(self, cls: Node) -> Declaration | None:
         """How the ontology declares the terms of class `cls`: the statements every one of them carries,
         with the value they share written out and a placeholder where their values differ."""
+        if cls not in self._declarations:
+            self._declarations[cls] = self._declaration(cls)
+        return self._declarations[cls]
+
+    def _declaration(self, cls: Node) -> Declaration | None:
         members = [t for t in self.instances([cls]) if cls in self.direct.get(t, ()) and t in self.declaring]
         if not members:
             return None
@@ -178,12 +197,11 @@ class Terms:
 
 
 def _placeholder(values: set[Node]) -> str:
+    """A stand-in for the value of a statement whose values differ between the terms of a kind."""
     sample = sorted(values, key=str)[0]
     if isinstance(sample, Literal):
         if sample.language:
             return f'"..."@{sample.language}'
-        if sample.datatype is not None and local_name(sample.datatype) in {"integer", "positiveInteger"}:
-            return "N"
-        return '"..."'
-    prefix = n3(sample).split(":", 1)[0]
-    return f"{prefix}:..." if ":" in n3(sample) and not n3(sample).startswith("<") else "<...>"
+        return "N" if sample.datatype in (XSD.integer, XSD.positiveInteger) else '"..."'
+    written = n3(sample)
+    return "<...>" if written.startswith("<") else written.split(":", 1)[0] + ":..."
