@@ -161,6 +161,18 @@ def test_a_misspelt_property_is_named_with_the_nearest_declared_one(tmp_path: Pa
     ]
 
 
+def test_a_misspelt_type_is_named_as_written_where_the_record_is_referred_to(tmp_path: Path) -> None:
+    study = defective(tmp_path, "    a mm:PatientGroup ;", "    a mm:PatientGrup ;")
+    lines = [str(v) for v in validate([*REFERRED, study]).violations]
+    file = display_path(study)
+    assert lines == [
+        f"{file}: {ID}sirius-p1s1-16mg: CohortShape: `id:sirius-dara16` is a `mm:PatientGrup`, not a cohort; "
+        "refer to one that exists: `id:sirius-p1s1-16mg`, `id:sirius-p1s1-8mg`.",
+        f"{file}: {ID}sirius-dara16: undeclared-term: `mm:PatientGrup` is not a declared class; did you mean "
+        f"`mm:PatientGroup` or `mm:Patient`? A new class is declared in ontology/mmkb.ttl {DECLARING}",
+    ]
+
+
 def test_a_violation_prints_as_file_record_rule_message() -> None:
     violation = Violation("a.ttl", "id:x", "ClaimShape", "text", path=f"{MM}source", value="id:y")
     assert str(violation) == "a.ttl: id:x: ClaimShape: text"

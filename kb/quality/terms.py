@@ -119,7 +119,14 @@ class Terms:
         if cls in KIND_NAMES:
             return KIND_NAMES[cls]
         labels = sorted(self.names.get(cls, ()))
-        return labels[0] if labels else local_name(cls).lower()
+        if labels:
+            return labels[0]
+        # a class the vocabulary does not declare (a misspelt type) is named as written
+        return (
+            f"`{n3(cls)}`"
+            if str(cls).startswith(str(MM)) and cls not in self.declared
+            else local_name(cls).lower()
+        )
 
     def kinds(self, classes: list[Node]) -> str:
         return one_of([self.kind(c) for c in classes])
