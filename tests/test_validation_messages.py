@@ -114,6 +114,13 @@ CASES = {
         "MeasurementShape",
         '`"29.2"` is a string; write `mm:percent 29.2` (a number, no quotes).',
     ),
+    "boolean-string": (
+        "mm:percent 29.2 ;",
+        'mm:percent 29.2 ;\n    mm:hedged "true" ;',
+        "sirius-orr-lonial2016",
+        "ProportionShape",
+        '`"true"` is a string; write `mm:hedged true` (true or false, no quotes).',
+    ),
 }
 
 

@@ -223,8 +223,8 @@ class Explainer:
             for expected in accepted.datatypes:
                 fixed = convert(value, expected)
                 if fixed is not None:
-                    number = expected.datatype in NUMBERS
-                    quotes = ", no quotes" if number else ""
+                    bare = expected.datatype in NUMBERS or expected.datatype == XSD.boolean
+                    quotes = ", no quotes" if bare and datatype == XSD.string else ""
                     what = NUMBERS.get(expected.datatype) or NEEDS[expected.datatype].split(" such as")[0]
                     return f"`{written}` is {named}; write `{n3(path)} {fixed}` ({what}{quotes})."
         if accepted.datatypes or accepted.classes:
@@ -266,6 +266,8 @@ def did_you_mean(terms: list[Node]) -> str:
 def convert(value: Literal, expected: Range) -> str | None:
     """`value` written as a literal of the expected type, where its text is one (and within the range)."""
     text = str(value).strip()
+    if len(text) > QUOTED:
+        return None  # not written out again: the message quotes the value cut short
     if expected.datatype in NUMBERS:
         if value.datatype not in (None, XSD.string):
             return None  # a number of another type is not rounded or retyped here: that is the curator's call

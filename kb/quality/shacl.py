@@ -54,9 +54,7 @@ class ShapeResult:
     value: Node | None = None
     path: Node | None = None  # the property of a property shape's result
     component: Node | None = None  # the constraint component that failed (sh:ClassConstraintComponent, ...)
-    source: Node | None = (
-        None  # the shape that reported it (a property shape: a blank node of shapes_graph())
-    )
+    source: Node | None = None  # the shape that reported it (a property shape: a node of shapes_graph())
 
 
 @dataclass(frozen=True)
