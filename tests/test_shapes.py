@@ -2,12 +2,16 @@
 
 tests/fixtures/mini/ is a valid knowledge base of a fictional study. Each file in
 tests/fixtures/invalid/ adds records to it that break one constraint of ontology/shapes.ttl; its first
-line names the shape and the message that validation must report, and nothing else. The files in
+line names the shape and the message of the constraint it breaks; validation must report that, and
+nothing else. Where the constraint is broken by a value of the wrong kind (a term that is not declared, a
+record of another class, a literal of the wrong type), validation says what to fix instead of the
+shape's message, and a second line pins what it says. The files in
 tests/fixtures/invalid-inferred/ break the shapes of what the reasoner writes (conflict findings): a
 curated file cannot carry those (they are set aside and computed again), so they are put into the
 inferred graph, as a faulty rule would write them:
 
     # expect: ClaimShape | A claim must name exactly one source publication (mm:source, a mm:Publication).
+    # says: no publication `id:pub-x` in the knowledge base; define it in ...
 """
 
 from __future__ import annotations
@@ -38,20 +42,27 @@ INVALID = sorted(INVALID_DIR.glob("*.ttl"))
 INVALID_INFERRED = sorted((HERE / "fixtures" / "invalid-inferred").glob("*.ttl"))
 
 _EXPECT = re.compile(r"^# expect: (?P<shape>\S+) \| (?P<message>.+\S)\s*$")
+_SAYS = re.compile(r"^# says: (?P<says>.+\S)\s*$")
 _VALUE = re.compile(r" \(value: .*\)$", re.DOTALL)
 
 
 @dataclass(frozen=True)
 class Expectation:
     shape: str
-    message: str
+    message: str  # the sh:message of the constraint the fixture breaks
+    says: str | None = None  # what validation reports instead, for a value of the wrong kind
+
+    @property
+    def reported(self) -> tuple[str, str]:
+        return self.shape, self.says or self.message
 
 
 def expectation(path: Path) -> Expectation:
-    first = path.read_text(encoding="utf-8").splitlines()[0]
+    first, second = [*path.read_text(encoding="utf-8").splitlines(), ""][:2]
     match = _EXPECT.match(first)
     assert match, f"{path.name}: line 1 must be '# expect: <Shape> | <message>', not {first!r}"
-    return Expectation(match["shape"], match["message"])
+    says = _SAYS.match(second)
+    return Expectation(match["shape"], match["message"], says["says"] if says else None)
 
 
 def found(report: Report) -> set[tuple[str, str]]:
@@ -101,7 +112,7 @@ def test_invalid_fixture_breaks_exactly_its_constraint(fixture: Path) -> None:
     assert not report.load_errors, [str(e) for e in report.load_errors]
     listing = "\n".join(str(v) for v in report.violations) or "(no violations)"
     assert report.violations, f"{fixture.name} is valid; expected {expected}"
-    assert found(report) == {(expected.shape, expected.message)}, listing
+    assert found(report) == {expected.reported}, listing
     assert {Path(v.file).name for v in report.violations} == {fixture.name}, listing
 
 
@@ -112,9 +123,7 @@ def test_invalid_inferred_statements_break_exactly_their_constraint(fixture: Pat
     kb.store.add_graph(INFERRED_GRAPH, Graph().parse(fixture, format="turtle"))
     violations = shacl_violations(kb, subject_files(kb))
     listing = "\n".join(str(v) for v in violations) or "(no violations)"
-    assert {(v.rule, _VALUE.sub("", v.message)) for v in violations} == {
-        (expected.shape, expected.message)
-    }, listing
+    assert {(v.rule, _VALUE.sub("", v.message)) for v in violations} == {expected.reported}, listing
 
 
 @pytest.mark.parametrize("fixture", INVALID_INFERRED, ids=[p.stem for p in INVALID_INFERRED])

@@ -52,6 +52,9 @@ class ShapeResult:
     shape: str
     message: str
     value: Node | None = None
+    path: Node | None = None  # the property of a property shape's result
+    component: Node | None = None  # the constraint component that failed (sh:ClassConstraintComponent, ...)
+    source: Node | None = None  # the shape that reported it (a property shape: a node of shapes_graph())
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,9 @@ def sparql_results(
                 value = bindings.get("value")
                 # in the message, an unbound ?value reads as SHACL's sh:value: the focus node
                 message = _message(constraint.message, {"value": rdflib_term(focus), **bindings})
-                results[ShapeResult(rdflib_term(focus), name, message, value)] = None
+                this = rdflib_term(focus)
+                component = SH.SPARQLConstraintComponent
+                results[ShapeResult(this, name, message, value, None, component, constraint.shape)] = None
     return list(results)
 
 
@@ -247,6 +252,9 @@ def core_results(data: Graph) -> list[ShapeResult]:
                 shape_name(report.value(result, SH.sourceShape)),
                 str(report.value(result, SH.resultMessage)),
                 report.value(result, SH.value),
+                report.value(result, SH.resultPath),
+                report.value(result, SH.sourceConstraintComponent),
+                report.value(result, SH.sourceShape),
             )
         )
     return results

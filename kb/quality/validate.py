@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, URIRef
@@ -9,7 +10,9 @@ from rdflib.term import Node
 
 from kb.graph.load import Loaded, LoadError, load
 from kb.knowledge_base import KnowledgeBase
-from kb.quality.shacl import validate_shapes
+from kb.quality.messages import Explainer
+from kb.quality.shacl import shapes_graph, validate_shapes
+from kb.quality.terms import n3
 from kb.queries import query_text
 from kb.reasoning.conflicts import Finding
 
@@ -20,6 +23,8 @@ class Violation:
     record: str
     rule: str
     message: str
+    path: str | None = None  # the property whose value fails (its IRI), where the failure has one
+    value: str | None = None  # the failing value as Turtle writes it (CURIE, or literal with its type)
 
     def __str__(self) -> str:
         return f"{self.file}: {self.record}: {self.rule}: {self.message}"
@@ -65,30 +70,50 @@ def _owner(graph: Graph, node: Node) -> Node:
     return node
 
 
-def shacl_violations(kb: KnowledgeBase, files_by_subject: dict[Node, str]) -> list[Violation]:
+def shacl_violations(
+    kb: KnowledgeBase, files_by_subject: dict[Node, str], explainer: Explainer | None = None
+) -> list[Violation]:
+    """One violation per SHACL result; a reference to a missing term or record and a literal of the wrong
+    type are explained from the value (`explainer`), any other result keeps its shape's message."""
     data = kb.store.union_graph()
+    explain = Explainer(kb.loaded, shapes_graph()) if explainer is None else explainer
     found = []
     for result in validate_shapes(kb.store, data):
         owner: Node = _owner(data, result.focus) if result.focus is not None else URIRef("urn:mmkb:no-focus")
-        value = result.value
-        text = result.message + (
-            f" (value: {value})" if value is not None and not isinstance(value, BNode) else ""
-        )
-        found.append(Violation(files_by_subject.get(owner, "(unknown file)"), str(owner), result.shape, text))
+        value = None if result.value is None or isinstance(result.value, BNode) else n3(result.value)
+        text = explain.shape_result(result) or result.message + (f" (value: {value})" if value else "")
+        path = str(result.path) if isinstance(result.path, URIRef) else None
+        file = files_by_subject.get(owner, "(unknown file)")
+        found.append(Violation(file, str(owner), result.shape, text, path, value))
     return sorted(set(found), key=lambda v: (v.file, v.record, v.rule, v.message))
 
 
-def structural_violations(kb: KnowledgeBase, files_by_subject: dict[Node, str]) -> list[Violation]:
+def structural_violations(
+    kb: KnowledgeBase,
+    files_by_subject: dict[Node, str],
+    explainer: Explainer | None = None,
+    reported: Sequence[Violation] = (),
+) -> list[Violation]:
+    """Undeclared terms (but those a shape already reported at the same record, property and value) and
+    records that several files define."""
+    explain = Explainer(kb.loaded, shapes_graph()) if explainer is None else explainer
+    seen = {(v.record, v.path, v.value) for v in reported}
+    data: Graph | None = None
     found = []
     for row in kb.select(query_text("checks/undeclared-term-violation")):
-        found.append(
-            Violation(
-                kb.loaded.file_of_graph(str(row["graph"])),
-                str(row["record"]),
-                "undeclared-term",
-                f"{row['term']} is not declared in the ontology; use a declared term or add it to ontology/.",
-            )
-        )
+        term, prop = row["term"], row.get("property")
+        if isinstance(row["record"], BNode):
+            data = kb.store.union_graph() if data is None else data
+            record = str(_owner(data, row["record"]))
+        else:
+            record = str(row["record"])
+        path = str(prop) if isinstance(prop, URIRef) else str(term)
+        value = n3(term) if isinstance(prop, URIRef) else None
+        if (record, path, value) in seen:
+            continue
+        file = kb.loaded.file_of_graph(str(row["graph"]))
+        message = explain.undeclared(term, prop if isinstance(prop, URIRef) else None)
+        found.append(Violation(file, record, "undeclared-term", message, path, value))
     for record, graphs in kb.loaded.defined_twice().items():
         files = ", ".join(kb.loaded.file_of_graph(g) for g in graphs)
         found.append(
@@ -122,7 +147,9 @@ def validated(loaded: Loaded) -> tuple[Report, KnowledgeBase]:
     report = Report(load_errors=list(loaded.errors), files=[loaded.file_of_graph(g) for g in loaded.files])
     kb = KnowledgeBase(loaded)
     owners = subject_files(kb)
-    report.violations = shacl_violations(kb, owners) + structural_violations(kb, owners)
+    explainer = Explainer(loaded, shapes_graph())
+    shacl = shacl_violations(kb, owners, explainer)
+    report.violations = shacl + structural_violations(kb, owners, explainer, shacl)
     report.conflicts = kb.conflicts
     report.recomputed = {loaded.file_of_graph(g): n for g, n in sorted(kb.recomputed.items())}
     return report, kb
