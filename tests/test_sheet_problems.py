@@ -212,3 +212,60 @@ def test_a_percentage_formatted_cell_is_refused_with_the_printed_value(tmp_path:
         f"error: {path}: figures, row 2, cell D2: 0.292 is formatted as a percentage; write the percentage "
         "as printed (29.2) in a cell formatted as text or number"
     )
+
+
+DECLARING = "(see docs/curation.md, Declaring a new term)."
+# (tab, row's id, column, value written, the message after "<sheet>: "): what validation finds, at its cell
+VALIDATION_PROBLEMS = [
+    (
+        "components",
+        "baertsch-dara-pom-daratumumab",
+        "drug",
+        "daratumomab",
+        "components, row 2, column drug: id:baertsch-dara-pom-daratumumab: RegimenComponentShape: "
+        "`mm:daratumomab` is not a declared drug; did you mean `mm:daratumumab`? A new drug is declared in "
+        "ontology/concepts.ttl as `mm:NAME a mm:Drug ; skos:inScheme mm:DrugScheme ; skos:broader mm:... ; "
+        f'skos:prefLabel "..."@en ; skos:definition "..."@en .` {DECLARING}',
+    ),
+    (
+        "studies",
+        "study-baertsch-2017",
+        "design",
+        "CaseReprot",
+        "studies, row 2, column design: id:study-baertsch-2017: StudyShape: `mm:CaseReprot` is not a "
+        "declared study design; did you mean `mm:CaseReport` or `mm:CaseSeries`? A new study design is "
+        "declared in ontology/concepts.ttl as `mm:NAME a mm:StudyDesign ; "
+        'skos:inScheme mm:StudyDesignScheme ; mm:evidenceRank N ; skos:prefLabel "..."@en ; '
+        f'skos:definition "..."@en .` {DECLARING}',
+    ),
+    (
+        "figures",
+        "baertsch-all-size-letter",
+        "source",
+        "pub-letter-athen",
+        "figures, row 2, column source: id:baertsch-all-size-letter: ClaimShape: no publication "
+        "`id:pub-letter-athen` in the knowledge base; define it in kb/data/publications/bibliography.ttl "
+        "(see docs/curation.md) or cite one that exists: `id:pub-letter-athens`, `id:pub-bartlett-2004`, "
+        "`id:pub-weiner-2010`.",
+    ),
+    (
+        "figures",
+        "baertsch-all-size-letter",
+        "about",
+        "baertsch-al",
+        "figures, row 2, column about: id:baertsch-all-size-letter: undefined-record: no cohort, patient or "
+        "study `id:baertsch-al` in the knowledge base; define it in its study's file in kb/data/studies/ "
+        "(see docs/curation.md) or refer to one that exists: `id:baertsch-all`, `id:baertsch-p1`, "
+        "`id:baertsch-p2`.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("tab", "record", "column", "value", "message"), VALIDATION_PROBLEMS)
+def test_a_validation_problem_is_placed_at_its_cell(
+    tmp_path: Path, capsys, tab: str, record: str, column: str, value: str, message: str
+) -> None:
+    sheet = _sheet(tmp_path, tab, record, column, value)
+    status, err = _run(sheet, tmp_path, capsys)
+    assert status == 1
+    assert err == [f"error: {sheet}: {message}", "mmkb import sheet: 1 problem; nothing written"]

@@ -121,6 +121,15 @@ CASES = {
         "ProportionShape",
         '`"true"` is a string; write `mm:hedged true` (true or false, no quotes).',
     ),
+    "undefined-about": (
+        "mm:about id:sirius-dara16 ;",
+        "mm:about id:sirius-dara61 ;",
+        "sirius-dara16-size-lonial2016",
+        "undefined-record",
+        "no cohort, patient or study `id:sirius-dara61` in the knowledge base; define it in its study's file "
+        "in kb/data/studies/ (see docs/curation.md) or refer to one that exists: `id:sirius-dara16`, "
+        "`id:sirius-p1s1-8mg`, `id:sirius-p1s1-16mg`.",
+    ),
 }
 
 
@@ -198,3 +207,17 @@ def test_the_shipped_knowledge_base_has_no_violation() -> None:
 def test_the_guide_has_the_section_the_messages_point_at() -> None:
     headings = [line for line in GUIDE.read_text(encoding="utf-8").splitlines() if line.startswith("## ")]
     assert "## Declaring a new term" in headings
+
+
+def test_every_count_typed_as_a_string_is_reported_not_a_crash(tmp_path: Path) -> None:
+    """The conflict rules skip counts that are not numbers; validation names each one instead."""
+    import re
+
+    text = re.sub(
+        r"mm:(denominator|numerator|count) (\d+) ;", r'mm:\1 "\2" ;', STUDY.read_text(encoding="utf-8")
+    )
+    study = tmp_path / STUDY.name
+    study.write_text(text, encoding="utf-8")
+    report = validate([*REFERRED, study])
+    assert report.violations
+    assert all(" is a string; write `mm:" in v.message for v in report.violations)

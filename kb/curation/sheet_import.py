@@ -56,9 +56,6 @@ def import_sheet(sheet: Path, out: Path, knowledge_base: list[Path]) -> Imported
     texts = turtle_files(converted)
     targets = {path: (out / path).resolve() for path in texts}
     kept = [p for p in knowledge_base if p.resolve() not in targets.values()]
-    context_problems = _context_problems(book, converted, kept)
-    if context_problems:
-        raise ImportFailed(str(sheet), [f"{sheet}: {p}" for p in context_problems])
     with tempfile.TemporaryDirectory(prefix="mmkb-import-") as work:
         staged = []
         for path, text in texts.items():
@@ -69,6 +66,8 @@ def import_sheet(sheet: Path, out: Path, knowledge_base: list[Path]) -> Imported
         report, _ = validated(load([*kept, *staged]))
         problems = [str(e) for e in report.load_errors]
         problems += [_cell_message(str(sheet), v, converted) for v in report.violations]
+    if not problems:  # the context cells are read against records known to be valid
+        problems = [f"{sheet}: {p}" for p in _context_problems(book, converted, kept)]
     if problems:
         raise ImportFailed(str(sheet), problems)
     imported = Imported(str(sheet), conflicts=[f"{f.iri}: {f.message}" for f in report.conflicts])

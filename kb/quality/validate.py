@@ -10,6 +10,7 @@ from rdflib.term import Node
 
 from kb.graph.load import Loaded, LoadError, load
 from kb.knowledge_base import KnowledgeBase
+from kb.namespaces import MM, OA
 from kb.quality.messages import Explainer
 from kb.quality.shacl import shapes_graph, validate_shapes
 from kb.quality.terms import n3
@@ -114,6 +115,7 @@ def structural_violations(
         file = kb.loaded.file_of_graph(str(row["graph"]))
         message = explain.undeclared(term, prop if isinstance(prop, URIRef) else None)
         found.append(Violation(file, record, "undeclared-term", message, path, value))
+    found += _undefined_records(kb, explain, seen)
     for record, graphs in kb.loaded.defined_twice().items():
         files = ", ".join(kb.loaded.file_of_graph(g) for g in graphs)
         found.append(
@@ -124,6 +126,47 @@ def structural_violations(
                 f"the record is defined in several files ({files}); define it once, refer to it elsewhere.",
             )
         )
+    return found
+
+
+# What a reference names, for the message about a record no file defines (any record, else).
+_REFERENCED: dict[URIRef, list[Node]] = {
+    MM.about: [MM.Cohort, MM.Patient, MM.Study],
+    OA.hasSource: [MM.Publication, MM.SourceDigest],
+}
+_ANY_RECORD: list[Node] = [
+    MM.Study,
+    MM.DataCut,
+    MM.Cohort,
+    MM.Patient,
+    MM.Regimen,
+    MM.RegimenComponent,
+    MM.DrugSet,
+    MM.Claim,
+]
+
+
+def _undefined_records(
+    kb: KnowledgeBase, explain: Explainer, seen: set[tuple[str, str | None, str | None]]
+) -> list[Violation]:
+    """References to records that no file defines (but those a shape already reported)."""
+    found = []
+    data: Graph | None = None
+    named = {(record, value) for record, _, value in seen}
+    for row in kb.select(query_text("checks/undefined-record-violation")):
+        target, prop = URIRef(str(row["target"])), URIRef(str(row["property"]))
+        if isinstance(row["record"], BNode):
+            data = kb.store.union_graph() if data is None else data
+            record = str(_owner(data, row["record"]))
+        else:
+            record = str(row["record"])
+        key = (record, str(prop), n3(target))
+        if (record, n3(target)) in named:
+            continue  # the record's message about this value is already given (under its property)
+        named.add((record, n3(target)))
+        message = explain.missing(target, _REFERENCED.get(prop, _ANY_RECORD))
+        file = kb.loaded.file_of_graph(str(row["graph"]))
+        found.append(Violation(file, record, "undefined-record", message, key[1], key[2]))
     return found
 
 

@@ -18,7 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from kb.graph.fast_rows import Value, whole
+from kb.graph.fast_rows import Value, is_number, whole
 from kb.graph.store import GraphStore, as_int
 from kb.namespaces import ID, INFERRED_GRAPH, MM, local_name
 from kb.queries import query_text
@@ -245,6 +245,8 @@ def patient_vs_aggregate(store: GraphStore) -> list[Finding]:
         verdicts, evidence = found
         yes = sum(1 for v in verdicts.values() if v is True)
         unknown = sum(1 for v in verdicts.values() if v is None)
+        if not is_number(agg["numerator"]):
+            continue  # a numerator that is not a number is a validation error, not a conflict
         stated = whole(agg["numerator"])
         if yes <= stated <= yes + unknown:
             continue
@@ -266,6 +268,8 @@ def response_categories(store: GraphStore) -> list[Finding]:
     """
     groups: dict[tuple, list[Row]] = defaultdict(list)
     for row in store.rows(query_text("response-categories")):
+        if any(key in row and not is_number(row[key]) for key in ("count", "denominator", "rank")):
+            continue  # a count that is not a number is a validation error, not a conflict
         groups[(row["cohort"], row["source"], row.get("cut"), row.get("regimen"))].append(row)
     top = max(whole(r["r"]) for r in store.rows("SELECT ?r WHERE { ?c mm:responseRank ?r }"))
     findings = []
