@@ -393,3 +393,34 @@ def test_refractory_to_both_definitions(kb):
     assert sets[(ID["nooka-letter-either"], MM.refractoryToExactlyOneOf)] == {MM.daratumumab, MM.pomalidomide}
     kinds = {r["member"]: r["memberKind"] for r in rows}
     assert kinds[MM.IMiD] == MM.DrugClass and kinds[MM.pomalidomide] == MM.Drug
+
+
+def test_median_pfs_of_daratumumab_cohorts_by_refractory_status(kb):
+    rows = ask(kb, "median-pfs-daratumumab-by-refractory-status")
+    cohorts = {label(r["cohort"]) for r in rows}
+    # every cohort with a daratumumab regimen and a median PFS; the lenalidomide-dexamethasone arm has none
+    assert cohorts == {"pooled-dara16", "mmy1001-dpd-all", "pollux-drd", "sirius-dara16"}
+    pooled = next(
+        r for r in rows if r["cohort"] == ID["pooled-dara16"] and r["source"] == ID["pub-usmani-2016"]
+    )
+    assert (number(pooled["median"]), number(pooled["ciLow"]), number(pooled["ciHigh"])) == (
+        Decimal("4.0"),
+        Decimal("2.8"),
+        Decimal("5.6"),
+    )
+    assert {str(r["refractoryTo"]) for r in rows} == {"not selected by refractory status"}
+
+
+def test_grade3_neutropenia_with_daratumumab_and_pomalidomide(kb):
+    rows = {label(r["cohort"]): r for r in ask(kb, "grade3-neutropenia-daratumumab-pomalidomide")}
+    assert set(rows) == {"mmy1001-dpd-all", "nooka-all"}
+    nooka = rows["nooka-all"]
+    assert (number(nooka["numerator"]), number(nooka["denominator"]), number(nooka["percent"])) == (
+        17,
+        41,
+        41,
+    )
+    dpd = rows["mmy1001-dpd-all"]
+    # 78% of 103 patients, the count not printed: the reconstruction's only fitting count is 80
+    assert dpd["numerator"] == MM.NotReported and number(dpd["percent"]) == 78
+    assert str(dpd["fittingCounts"]) == "80"
