@@ -40,12 +40,16 @@ def curated_files() -> list[Path]:
 
 
 def display_path(path: Path) -> str:
-    """A path as users should read it: relative to the working directory when inside it, a shipped
-    file relative to the package's parent (``kb/data/...``), any other path as given."""
+    """A path as users should read it: mmkb's own files (the ontology, the shipped data) by their name in
+    the source tree (``ontology/concepts.ttl``, ``kb/data/...``) wherever the package is installed; other
+    files relative to the working directory when inside it, else as given."""
     resolved = path.resolve()
-    for base in (Path.cwd().resolve(), PACKAGE_DIR.parent):
+    for base, name in ((ONTOLOGY_DIR.resolve(), "ontology"), (PACKAGE_DIR, "kb")):
         if resolved.is_relative_to(base):
-            return str(resolved.relative_to(base))
+            return f"{name}/{resolved.relative_to(base).as_posix()}"
+    cwd = Path.cwd().resolve()
+    if resolved.is_relative_to(cwd):
+        return str(resolved.relative_to(cwd))
     return str(path)
 
 
