@@ -126,3 +126,10 @@ def test_every_endpoint_answers(kb: KnowledgeBase) -> None:
         if ENDPOINTS[name].kind != "proportion":
             table = compare(kb, name)
             assert table.footnotes()[0]
+
+
+def test_an_endpoint_no_source_reports_is_an_empty_table_that_says_what_it_is(kb: KnowledgeBase) -> None:
+    """No source of the knowledge base reports a time to response: no row, and no row is made up."""
+    table = _table(kb, "ttr")
+    assert table.rows == []
+    assert table.footnotes()[0].startswith("Median time to response by Kaplan-Meier")

@@ -39,6 +39,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("pfs", MEDIAN, "ProgressionFreeSurvival", "median progression-free survival"),
         Endpoint("os", MEDIAN, "OverallSurvival", "median overall survival"),
         Endpoint("dor", MEDIAN, "DurationOfResponse", "median duration of response"),
+        Endpoint("ttr", MEDIAN, "TimeToResponse", "median time to response"),
         Endpoint("pfs-hr", HAZARD_RATIO, "ProgressionFreeSurvival", "hazard ratio for progression or death"),
         Endpoint("os-hr", HAZARD_RATIO, "OverallSurvival", "hazard ratio for death"),
         Endpoint(
