@@ -228,6 +228,11 @@ class Context:
             str(r["c"]): whole(r["r"]) for r in self._rows("SELECT ?c ?r WHERE { ?c mm:responseRank ?r }")
         }
 
+    def proportion_claims(self, measure: Iri) -> list[dict[str, Value]]:
+        """The proportion claims of an endpoint other than response (mm:measures `measure`): the rows of
+        kb/queries/proportion-claims.rq, read when a comparison of that endpoint asks for them."""
+        return self.kb.store.rows(query_text("proportion-claims"), {"measure": [URIRef(measure)]})
+
     # ---------------------------------------------------------------- filter names
     def resolve(self, kind: str, value: str) -> Iri:
         """The drug, class or design a filter value names (label, synonym, notation or identifier)."""

@@ -1,8 +1,11 @@
-"""Count drafts per cohort, before grouping: from response claims, or counted from patient records."""
+"""Count drafts per cohort, before grouping: from response claims, or counted from patient records; and
+from the claims of another proportion (MRD negativity, adverse events by type), with the same count
+reconstruction."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kb.analysis.cohort_reads import Context, Iri, QueryRow
@@ -34,6 +37,7 @@ class Draft:
     derivation: str = ""
     caveats: set[str] = field(default_factory=set)
     n_unknown: bool = False
+    event: str = ""  # the adverse event counted, for an endpoint by adverse event type
 
 
 def claim_drafts(ctx: Context, threshold: Iri, ipd_cohorts: set[Iri]) -> list[Draft]:
@@ -56,7 +60,25 @@ def claim_drafts(ctx: Context, threshold: Iri, ipd_cohorts: set[Iri]) -> list[Dr
     return [_draft(ctx, cohort, to_regimen, figures) for (cohort, to_regimen), figures in merged.items()]
 
 
-def _draft(ctx: Context, cohort: Iri, to_regimen: Iri | None, figures: list[Figure]) -> Draft:
+def proportion_drafts(ctx: Context, claims: Sequence[QueryRow]) -> list[Draft]:
+    """One draft per cohort (and adverse event) from every figure the sources print for it, for the
+    proportion claims of an endpoint other than response (Context.proportion_claims)."""
+    groups: dict[tuple[Iri, str], list[Figure]] = defaultdict(list)
+    events: dict[str, str] = {}
+    for row in claims:
+        if str(row["cohort"]) not in ctx.cohorts:
+            continue  # about a record that is not a cohort: for validation to report
+        event = str(row.get("event", ""))
+        events[event] = str(row.get("eventLabel", ""))
+        groups[(str(row["cohort"]), event)].append(claim_figure(ctx, row))
+    return [
+        _draft(ctx, cohort, None, figures, event=events[event]) for (cohort, event), figures in groups.items()
+    ]
+
+
+def _draft(
+    ctx: Context, cohort: Iri, to_regimen: Iri | None, figures: list[Figure], event: str = ""
+) -> Draft:
     chosen = choose(figures)
     # the chosen figure first, then by claim: the order the store returns rows in is no order at all
     same_cut = sorted(
@@ -92,6 +114,7 @@ def _draft(ctx: Context, cohort: Iri, to_regimen: Iri | None, figures: list[Figu
         derivation=combined.derivation,
         caveats=caveats,
         n_unknown=n_unknown,
+        event=event,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from rdflib import URIRef
@@ -13,6 +13,7 @@ from kb.analysis.cohort_reads import (
     RELATION_ORDER,
     Context,
     Iri,
+    Stratum,
     hazard_ratio_from,
     status_labels,
 )
@@ -41,7 +42,15 @@ from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import MM
 from kb.queries import query_text
 
-__all__ = ["GROUPINGS", "PATIENT_ATTRIBUTES", "Filters", "OptionError", "hazard_ratio_rows", "response_rates"]
+__all__ = [
+    "GROUPINGS",
+    "PATIENT_ATTRIBUTES",
+    "Filters",
+    "OptionError",
+    "arrange",
+    "hazard_ratio_rows",
+    "response_rates",
+]
 
 
 @dataclass(frozen=True)
@@ -147,13 +156,25 @@ def _response_rates(
         ipd = ipd_drafts(ctx, t_iri)
         drafts = ipd + claim_drafts(ctx, t_iri, {d.cohort for d in ipd})
     table = ComparisonTable(grouping=by, threshold=threshold, ci_method=ci_method, pool_requested=pool)
+    table.rows = arrange(ctx, drafts, by, wanted, lambda d, s: build_row(ctx, d, threshold, ci_method, s))
+    if pool:
+        table.pooling = _pooling(ctx, table.rows, allow_retrospective)
+    return table
+
+
+def arrange(
+    ctx: Context, drafts: list[Draft], by: str, wanted: Resolved, make_row: Callable[[Draft, Stratum], Row]
+) -> list[Row]:
+    """The rows of the drafts that pass the filters, each in its group, in table order: by stratum, then
+    evidence rank, larger cohorts first, then cohort and adverse event. A comparison of any proportion
+    (response, MRD negativity, adverse events) arranges its rows so."""
     keyed = []
     drafts_by_row: dict[tuple[str, str], Draft] = {}
     for draft in drafts:
         stratum = ctx.stratum(draft.cohort, draft.to_prior)
         if wanted.refractory and not ctx.covers(stratum, wanted.refractory):
             continue
-        row = build_row(ctx, draft, threshold, ci_method, stratum)
+        row = make_row(draft, stratum)
         if not _keep(ctx, row, draft, wanted):
             continue
         group_key, group_label = _group(ctx, row, draft, by)
@@ -162,12 +183,9 @@ def _response_rates(
         keyed.append(row)
         drafts_by_row[row.cohort_id, row.regimen_key] = draft
     keyed = _distinguish_schedules(ctx, _mark_definition_mismatch(ctx, keyed, by), drafts_by_row)
-    table.rows = sorted(
-        keyed, key=lambda r: (_stratum_order(r.stratum_key), r.evidence_rank, -(r.n or 0), r.cohort)
+    return sorted(
+        keyed, key=lambda r: (_stratum_order(r.stratum_key), r.evidence_rank, -(r.n or 0), r.cohort, r.event)
     )
-    if pool:
-        table.pooling = _pooling(ctx, table.rows, allow_retrospective)
-    return table
 
 
 def _distinguish_schedules(ctx: Context, rows: list[Row], drafts: dict[tuple[str, str], Draft]) -> list[Row]:

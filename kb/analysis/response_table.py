@@ -94,6 +94,7 @@ class Row:
     derivation: str = ""  # how a count that is not printed was obtained
     rate_approximate: bool = False  # only candidate counts are known: the rate is the printed figure
     n_unknown: bool = False  # the source gives a percentage over a denominator it does not state
+    event: str = ""  # the adverse event's label, in a table of adverse events by type; "" otherwise
 
     @property
     def x_over_n(self) -> str:
@@ -152,6 +153,7 @@ class ComparisonTable:
     rows: list[Row] = field(default_factory=list)
     pooling: list[Pooled | NotPooled] = field(default_factory=list)
     pool_requested: bool = False
+    endpoint: str = "response"  # the name of its endpoint (kb.analysis.endpoint_table.ENDPOINTS)
 
     def caveat_codes(self) -> list[str]:
         seen = {c for row in self.rows for c in row.caveats}
@@ -164,6 +166,13 @@ class ComparisonTable:
             "wilson": "Wilson score",
             "jeffreys": "Jeffreys",
         }[self.ci_method]
+        if self.endpoint != "response":
+            standing = (
+                f"{self._subject()} over the denominator the source states; 95% confidence intervals by "
+                f"the {method} method. No pooled estimate: each row is one cohort's figure at its data cut, "
+                "never pooled."
+            )
+            return [standing] + [f"{code}: {CAVEATS[code]}" for code in self.caveat_codes()]
         standing = (
             f"Response by IMWG criteria, best response {self.threshold} or better, over the denominator the "
             f"source states; 95% confidence intervals by the {method} method. "
@@ -176,3 +185,11 @@ class ComparisonTable:
         else:
             standing += "Pooled estimates are exploratory: logit random effects, Hartung-Knapp CI."
         return [standing] + [f"{code}: {CAVEATS[code]}" for code in self.caveat_codes()]
+
+    def _subject(self) -> str:
+        """What a proportion other than response counts, as the standing footnote names it."""
+        from kb.analysis.endpoint_table import ENDPOINTS  # the registry builds on this module
+
+        endpoint = ENDPOINTS[self.endpoint]
+        subject = endpoint.label[0].upper() + endpoint.label[1:]
+        return subject + (" by type" if endpoint.adverse_event else "")

@@ -58,10 +58,8 @@ def _rate(draft: Draft, ci_method: str) -> tuple[float | None, float | None, flo
     return printed, None, None, False
 
 
-def build_row(ctx: Context, draft: Draft, threshold: str, ci_method: str, stratum: Stratum) -> Row:
+def _caveats(ctx: Context, draft: Draft, median: Median | None, conflicts: list[str]) -> tuple[str, ...]:
     info = ctx.cohorts[draft.cohort]
-    rate, low, high, approximate = _rate(draft, ci_method)
-    median = _median(ctx, draft.cohort, draft.cut_sequence)
     caveats = set(draft.caveats)
     if draft.n is not None and draft.n < 10:
         caveats.add("SMALL_N")
@@ -75,13 +73,31 @@ def build_row(ctx: Context, draft: Draft, threshold: str, ci_method: str, stratu
         caveats.add("SECONDARY_SOURCE")
     if ctx.lineage.get(draft.cohort):
         caveats.add("OVERLAPPING_COHORTS")
-    conflicts = sorted({c for claim in draft.claims for c in ctx.conflicts.get(claim, set())})
     if conflicts or draft.other_values:
         caveats.add("CONFLICT")
     if median is not None and median.status == NOT_REACHED:
         caveats.add("IMMATURE_MEDIAN")
     if draft.to_prior is not None:
         caveats.add("RESPONSE_TO_PRIOR_REGIMEN")
+    return tuple(sorted(caveats))
+
+
+def build_row(
+    ctx: Context,
+    draft: Draft,
+    threshold: str,
+    ci_method: str,
+    stratum: Stratum,
+    *,
+    survival: bool = True,
+) -> Row:
+    """The row of a draft. `survival`: the cohort's median PFS and hazard ratio at the row's data cut go
+    beside the rate (the response table's); a table of another proportion leaves them out."""
+    info = ctx.cohorts[draft.cohort]
+    rate, low, high, approximate = _rate(draft, ci_method)
+    median = _median(ctx, draft.cohort, draft.cut_sequence) if survival else None
+    hazard_ratio = _hazard_ratio(ctx, draft.cohort, draft.cut_sequence) if survival else None
+    conflicts = sorted({c for claim in draft.claims for c in ctx.conflicts.get(claim, set())})
     cohort_label = str(info["label"]) + (f" [{draft.label_suffix}]" if draft.label_suffix else "")
     return Row(
         stratum=stratum.label,
@@ -105,8 +121,8 @@ def build_row(ctx: Context, draft: Draft, threshold: str, ci_method: str, stratu
         printed_pct=draft.printed,
         data_cut=str(draft.cut_sequence or ""),
         median_pfs=median,
-        hazard_ratio=_hazard_ratio(ctx, draft.cohort, draft.cut_sequence),
-        caveats=tuple(sorted(caveats)),
+        hazard_ratio=hazard_ratio,
+        caveats=_caveats(ctx, draft, median, conflicts),
         sources=tuple(draft.sources),
         other_values=tuple(draft.other_values),
         conflicts=tuple(conflicts),
@@ -115,4 +131,5 @@ def build_row(ctx: Context, draft: Draft, threshold: str, ci_method: str, stratu
         derivation=draft.derivation,
         rate_approximate=approximate,
         n_unknown=draft.n_unknown,
+        event=draft.event,
     )
