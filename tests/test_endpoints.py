@@ -121,11 +121,14 @@ def test_an_unknown_endpoint_or_grouping_lists_the_valid_ones(kb: KnowledgeBase)
         compare(kb, "pfs", by="sex")
 
 
-def test_every_endpoint_answers(kb: KnowledgeBase) -> None:
-    for name in ENDPOINTS:
-        if ENDPOINTS[name].kind != "proportion":
-            table = compare(kb, name)
-            assert table.footnotes()[0]
+def test_every_endpoint_answers_with_a_table_of_its_kind(kb: KnowledgeBase) -> None:
+    for name, endpoint in ENDPOINTS.items():
+        table = compare(kb, name)
+        kind = ComparisonTable if endpoint.kind == "proportion" else EndpointTable
+        assert isinstance(table, kind), name
+        assert table.footnotes()[0]
+        if isinstance(table, ComparisonTable):
+            assert table.endpoint == name
 
 
 def test_an_endpoint_no_source_reports_is_an_empty_table_that_says_what_it_is(kb: KnowledgeBase) -> None:
