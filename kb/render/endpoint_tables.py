@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from kb.analysis.endpoint_table import ALL_CAVEATS, EndpointRow, EndpointTable, Figure, LandmarkRate
 from kb.analysis.values import HazardRatio, Median
-from kb.render.endpoint_typeset import to_html, to_latex, to_markdown
+from kb.render.endpoint_typeset import (
+    data_cut_text,
+    display_columns,
+    follow_up_text,
+    to_html,
+    to_latex,
+    to_markdown,
+)
 from kb.render.numbers import endpoint_figure_text
 
 if TYPE_CHECKING:
@@ -112,7 +119,9 @@ def _record(row: EndpointRow) -> dict[str, Any]:
         **_figure_columns(row.figure),
         "data_cut": row.data_cut,
         "data_cut_label": row.data_cut_label,
+        "data_cut_text": data_cut_text(row),
         "follow_up_months": row.follow_up_months,
+        "follow_up_text": follow_up_text(row),
         "caveats": list(row.caveats),
         "sources": list(row.sources),
         "other_values": list(row.other_values),
@@ -167,13 +176,15 @@ def _plain(value: object) -> dict[str, Any]:
 
 def to_json(table: EndpointTable) -> str:
     """The table as JSON: typed rows (the figure an object whose figures are numbers, or null with a
-    status; its numbers also flat), footnotes and caveats."""
+    status; its numbers also flat; the readable cells beside them), the display headings, footnotes and
+    caveats."""
     document = {
         "endpoint": table.endpoint.name,
         "endpoint_label": table.endpoint.label,
         "kind": table.endpoint.kind,
         "grouping": table.grouping,
         "columns": list(ENDPOINT_COLUMNS),
+        "headings": list(display_columns(table)),
         "rows": [_record(row) for row in table.rows],
         "footnotes": table.footnotes(),
         "caveats": {code: ALL_CAVEATS[code] for code in table.caveat_codes()},
