@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -230,3 +231,15 @@ def test_cli_forest_plot_of_an_endpoint(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["plot", "forest", "--endpoint", "os"]) == 0
     out, _ = capsys.readouterr()
     assert 'class="ne-arrow"' in out and "Median, months" in out
+
+
+def test_other_sources_figures_stand_beside_the_figure(tables: dict[str, EndpointTable]) -> None:
+    table = tables["pfs"]
+    row = next(r for r in table.rows if r.cohort_id == POOLED and r.data_cut == 1)
+    disagreeing = dataclasses.replace(row, other_values=("4.6 mo (other source)",))
+    shown = dataclasses.replace(table, rows=[disagreeing])
+    for fmt in ("md", "html", "latex"):
+        assert "4.0 (2.8-5.6) mo; also 4.6 mo (other source)" in render(shown, fmt)
+    (line,) = csv.DictReader(io.StringIO(render(shown, "csv")))
+    assert (line["figure"], line["other_values"]) == ("4.0 (2.8-5.6) mo", "4.6 mo (other source)")
+    assert _json(shown)["rows"][0]["other_values"] == ["4.6 mo (other source)"]
