@@ -3,12 +3,18 @@ sources give beside it), the data cut and follow-up in every row, footnote marks
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
-from kb.analysis.endpoint_table import ALL_CAVEATS, HAZARD_RATIO, LANDMARK, MEDIAN, EndpointRow, EndpointTable
+from kb.analysis.endpoint_table import HAZARD_RATIO, LANDMARK, MEDIAN, EndpointRow, EndpointTable
 from kb.render.markup import escape
 from kb.render.numbers import MEDIAN_PLACES, endpoint_figure_text, number_text
-from kb.render.typeset import latex_escape
+from kb.render.typeset import (
+    SUPERSCRIPT,
+    footnote_lines,
+    footnote_marks,
+    latex_escape,
+    md_text,
+    row_marks,
+    strata,
+)
 
 # The heading of the figure's column, by the endpoint's kind.
 FIGURE_HEADINGS = {
@@ -18,9 +24,6 @@ FIGURE_HEADINGS = {
 }
 STATUS_NOT_STATED = "not stated"
 FOLLOW_UP_NOT_REPORTED = "not reported"
-
-
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def display_columns(table: EndpointTable) -> tuple[str, ...]:
@@ -59,54 +62,23 @@ def _cells(row: EndpointRow) -> list[str]:
     ]
 
 
-def _groups(table: EndpointTable) -> Iterator[tuple[str, list[EndpointRow]]]:
-    current: list[EndpointRow] = []
-    for row in table.rows:
-        if current and row.stratum_key != current[0].stratum_key:
-            yield current[0].stratum, current
-            current = []
-        current.append(row)
-    if current:
-        yield current[0].stratum, current
-
-
-def _marks(table: EndpointTable) -> dict[str, int]:
-    return {code: i for i, code in enumerate(table.caveat_codes(), start=1)}
-
-
-def _row_marks(row: EndpointRow, marks: dict[str, int]) -> list[tuple[int, str]]:
-    return sorted((marks[c], c) for c in row.caveats if c in marks)
-
-
-def _notes(
-    table: EndpointTable, standing: Callable[[str], str], caveat: Callable[[int, str, str], str]
-) -> list[str]:
-    return [standing(table.footnotes()[0])] + [
-        caveat(n, code, ALL_CAVEATS[code]) for code, n in _marks(table).items()
-    ]
-
-
-def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown(table: EndpointTable) -> str:
     """A pipe table per stratum, then the footnotes."""
-    marks = _marks(table)
+    marks = footnote_marks(table)
     columns = display_columns(table)
-    lines: list[str] = [f"**{_md(table.endpoint.label[0].upper() + table.endpoint.label[1:])}**", ""]
-    for stratum, rows in _groups(table):
-        lines += [f"**{_md(stratum)}**", "", "| " + " | ".join(columns) + " |"]
+    lines: list[str] = [f"**{md_text(table.endpoint.label[0].upper() + table.endpoint.label[1:])}**", ""]
+    for stratum, rows in strata(table.rows):
+        lines += [f"**{md_text(stratum)}**", "", "| " + " | ".join(columns) + " |"]
         lines.append("|" + "|".join("---" for _ in columns) + "|")
         for row in rows:
-            flags = " ".join(str(number).translate(_SUPERSCRIPT) for number, _ in _row_marks(row, marks))
+            flags = " ".join(str(number).translate(SUPERSCRIPT) for number, _ in row_marks(row, marks))
             cells = [*_cells(row), flags, "; ".join(s.label for s in row.sources)]
-            lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+            lines.append("| " + " | ".join(md_text(c) for c in cells) + " |")
         lines.append("")
-    lines += _notes(
+    lines += footnote_lines(
         table,
-        lambda note: _md(note) + "\n",
-        lambda number, code, sentence: f"{str(number).translate(_SUPERSCRIPT)} {code}: {_md(sentence)}\n",
+        lambda note: md_text(note) + "\n",
+        lambda number, code, sentence: f"{str(number).translate(SUPERSCRIPT)} {code}: {md_text(sentence)}\n",
     )
     return "\n".join(lines).rstrip() + "\n"
 
@@ -119,7 +91,7 @@ def _html_row(row: EndpointRow, marks: dict[str, int]) -> list[str]:
             out.append(f'<td class="figure" data-claim="{escape(row.sources[0].claim)}">{escape(cell)}</td>')
         else:
             out.append(f"<td>{escape(cell)}</td>")
-    flags = "".join(f'<sup title="{escape(c)}">{number}</sup>' for number, c in _row_marks(row, marks))
+    flags = "".join(f'<sup title="{escape(c)}">{number}</sup>' for number, c in row_marks(row, marks))
     out.append(f"<td>{flags}</td>")
     sources = "; ".join(
         f'<span data-claim="{escape(s.claim)}" data-publication="{escape(s.publication)}">'
@@ -132,7 +104,7 @@ def _html_row(row: EndpointRow, marks: dict[str, int]) -> list[str]:
 
 def to_html(table: EndpointTable) -> str:
     """A self-contained <table> fragment: one tbody per stratum, footnotes in the tfoot."""
-    marks = _marks(table)
+    marks = footnote_marks(table)
     columns = display_columns(table)
     width = len(columns)
     out = [
@@ -142,14 +114,14 @@ def to_html(table: EndpointTable) -> str:
     ]
     out += [f'<th scope="col">{escape(c)}</th>' for c in columns]
     out += ["</tr>", "</thead>"]
-    for stratum, rows in _groups(table):
+    for stratum, rows in strata(table.rows):
         out.append("<tbody>")
         out.append(f'<tr class="stratum"><th colspan="{width}" scope="colgroup">{escape(stratum)}</th></tr>')
         for row in rows:
             out += _html_row(row, marks)
         out.append("</tbody>")
     out.append("<tfoot>")
-    out += _notes(
+    out += footnote_lines(
         table,
         lambda note: f'<tr><td colspan="{width}">{escape(note)}</td></tr>',
         lambda number, code, sentence: (
@@ -163,7 +135,7 @@ def to_html(table: EndpointTable) -> str:
 
 def to_latex(table: EndpointTable) -> str:
     """A booktabs tabular grouped by stratum, footnotes after it in \\footnotesize."""
-    marks = _marks(table)
+    marks = footnote_marks(table)
     columns = display_columns(table)
     width = len(columns)
     out = [
@@ -171,17 +143,17 @@ def to_latex(table: EndpointTable) -> str:
         r"\toprule",
         " & ".join(latex_escape(c) for c in columns) + r" \\",
     ]
-    for stratum, rows in _groups(table):
+    for stratum, rows in strata(table.rows):
         out.append(r"\midrule")
         out.append(rf"\multicolumn{{{width}}}{{l}}{{\textbf{{{latex_escape(stratum)}}}}} \\")
         for row in rows:
-            flags = ",".join(str(number) for number, _ in _row_marks(row, marks))
+            flags = ",".join(str(number) for number, _ in row_marks(row, marks))
             cells = [latex_escape(c) for c in _cells(row)]
             cells.append(rf"\textsuperscript{{{flags}}}" if flags else "")
             cells.append(latex_escape("; ".join(s.label for s in row.sources)))
             out.append(" & ".join(cells) + r" \\")
     out += [r"\bottomrule", r"\end{tabular}", ""]
-    out += _notes(
+    out += footnote_lines(
         table,
         lambda note: rf"{{\footnotesize {latex_escape(note)}\par}}",
         lambda number, code, sentence: (
