@@ -23,9 +23,11 @@ class Choice(BaseModel):
 
 
 class Options(BaseModel):
-    """Each option of /compare/response-rate and /plots/forest.svg: its values (the first is the default)
-    and, for the filters, the names the knowledge base holds."""
+    """Each option of /compare/{endpoint} and /plots/forest.svg: its values (the first is the default)
+    and, for the filters, the names the knowledge base holds. `endpoint` lists what a comparison can be
+    of, with the words a reader sees."""
 
+    endpoint: list[Choice]
     by: list[Choice]
     threshold: list[Choice]
     ci: list[Choice]

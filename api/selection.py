@@ -1,4 +1,5 @@
-"""The comparison's parameters, shared by the table and the forest plot: parsed and checked once."""
+"""The comparison's parameters, shared by the tables and the forest plot: parsed and checked once; the
+endpoint a comparison is of (a path segment of /compare/{endpoint}, `endpoint=` of the plot)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
-from kb.analysis.response_rate import Filters, response_rates
+from kb.analysis.endpoint_table import EndpointTable
+from kb.analysis.endpoints import compare
+from kb.analysis.options import CHOICES, check
+from kb.analysis.response_rate import Filters
 from kb.analysis.response_table import CI_METHODS, GROUPINGS, PATIENT_ATTRIBUTES, THRESHOLDS, ComparisonTable
 from kb.knowledge_base import KnowledgeBase
 
@@ -24,9 +28,14 @@ class Selection:
     allow_retrospective: bool
     filters: Filters
 
-    def table(self, kb: KnowledgeBase) -> ComparisonTable:
-        return response_rates(
+    def table(self, kb: KnowledgeBase, endpoint: str = "response") -> ComparisonTable | EndpointTable:
+        """The comparison of `endpoint` (OptionError, answered 422 with the valid endpoints, for another)."""
+        # Every option is checked whatever the endpoint, also those only response uses.
+        for option, value in (("endpoint", endpoint), ("threshold", self.threshold), ("ci", self.ci)):
+            check(option, value)
+        return compare(
             kb,
+            endpoint,
             by=self.by,
             threshold=self.threshold,
             ci_method=self.ci,
@@ -47,7 +56,10 @@ UNKNOWN_NAME = "; a name the knowledge base does not hold is answered 422, `vali
 
 
 def selection(
-    by: Annotated[str, choice(GROUPINGS + PATIENT_ATTRIBUTES, "rows grouped by")] = "refractory-status",
+    by: Annotated[
+        str,
+        choice(GROUPINGS + PATIENT_ATTRIBUTES, "rows grouped by (the patient attributes: response only)"),
+    ] = "refractory-status",
     threshold: Annotated[str, choice(THRESHOLDS, "best response counted, or better")] = "PR",
     ci: Annotated[str, choice(CI_METHODS, "confidence-interval method")] = "clopper-pearson",
     pool: bool = False,
@@ -89,3 +101,9 @@ def selection(
 
 
 SelectionDep = Annotated[Selection, Depends(selection)]
+
+# What a comparison can be of; an unknown name is answered 422 by the library's check, `valid` listing them.
+ENDPOINT_NAMES: tuple[str, ...] = CHOICES["endpoint"]
+ENDPOINT_DESCRIPTION = (
+    "what is compared: response, a median (pfs, os, dor), a hazard ratio, a landmark rate, ..."
+)

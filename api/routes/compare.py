@@ -1,14 +1,15 @@
-"""Response-rate comparison table, in the format asked for by `format=` or the Accept header."""
+"""Comparison tables of every endpoint (response rates, medians, hazard ratios, landmark rates, ...), in the
+format asked for by `format=` or the Accept header."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from api.deps import KBDep
 from api.negotiation import choose_format
-from api.selection import SelectionDep, choice
+from api.selection import ENDPOINT_DESCRIPTION, ENDPOINT_NAMES, SelectionDep, choice
 from kb.render.tables import FORMATS, render
 
 router = APIRouter(tags=["compare"])
@@ -35,3 +36,24 @@ def response_rate(
 ) -> Response:
     fmt = choose_format(request, format, MEDIA_TYPES, "json")
     return Response(render(chosen.table(kb), fmt), media_type=MEDIA_TYPES[fmt])
+
+
+@router.get(
+    "/compare/{endpoint}",
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
+)
+def endpoint_comparison(
+    request: Request,
+    kb: KBDep,
+    chosen: SelectionDep,
+    endpoint: Annotated[
+        str,
+        Path(
+            description=f"{ENDPOINT_DESCRIPTION}; one of {', '.join(ENDPOINT_NAMES)}",
+            json_schema_extra={"enum": list(ENDPOINT_NAMES)},
+        ),
+    ],
+    format: Annotated[str | None, choice(tuple(FORMATS), "overrides Accept")] = None,
+) -> Response:
+    fmt = choose_format(request, format, MEDIA_TYPES, "json")
+    return Response(render(chosen.table(kb, endpoint), fmt), media_type=MEDIA_TYPES[fmt])

@@ -21,6 +21,7 @@ def options(kb: KBDep) -> Options:
 
     names = filter_names(kb)
     return Options(
+        endpoint=choices("endpoint"),
         by=choices("by"),
         threshold=choices("threshold"),
         ci=choices("ci"),

@@ -84,7 +84,7 @@ async function loadStudies() {
 // The selects' values and labels, read from the service (/options), the first value the default.
 async function loadOptions() {
   const options = await getJSON("/options");
-  for (const [id, name] of [["by", "by"], ["threshold", "threshold"], ["ci", "ci"]]) {
+  for (const [id, name] of [["endpoint", "endpoint"], ["by", "by"], ["threshold", "threshold"], ["ci", "ci"]]) {
     $(id).replaceChildren(...options[name].map((c) => el("option", { value: c.value }, c.label)));
   }
   $("drug-class").replaceChildren(el("option", { value: "" }, "any"),
@@ -265,16 +265,70 @@ function comparisonTable(table) {
     el("tfoot", {}, foot));
 }
 
+/* Endpoint tables: medians, hazard ratios and landmark rates, one row per cohort and data cut. The
+   service writes each figure's readable cell (figure_text) beside its numbers, and the headings. */
+
+const ENDPOINT_KINDS = new Set(["median", "hazard-ratio", "landmark"]);
+
+function figureCell(row) {
+  const text = row.figure_text + (row.other_values.length ? `; also ${row.other_values.join(", ")}` : "");
+  const claim = row.sources.length ? row.sources[0].claim : null;
+  const attrs = { class: `figure ${row.status === "reported" ? "" : "no-number"}`.trim(), "data-claim": claim,
+    title: [figureNote(row.figure), "Show where this number comes from."].filter(Boolean).join(". ") };
+  return claim ? el("td", { ...attrs, tabindex: "0", role: "button" }, text) : el("td", attrs, text);
+}
+
+function endpointRow(row, marks) {
+  return el("tr", { "data-cohort": row.cohort_id, "data-claims": row.sources.map((s) => s.claim).join(";"),
+    "data-cut": row.data_cut === null ? null : String(row.data_cut) },
+  [row.study, row.cohort, row.design, row.regimen].map((text) => el("td", {}, text)),
+  figureCell(row),
+  el("td", { class: "data-cut" }, row.data_cut_text),
+  el("td", { class: "follow-up" }, row.follow_up_text),
+  flagsCell(row, marks), sourcesCell(row));
+}
+
+function endpointTable(table) {
+  const order = table.footnotes.slice(1).map((note) => note.split(":", 1)[0]).filter((code) => code in table.caveats);
+  const marks = Object.fromEntries(order.map((code, i) => [code, { number: i + 1, sentence: table.caveats[code] }]));
+  shownRows = new Map();
+  const groups = [];
+  for (const row of table.rows) {
+    if (!groups.length || groups[groups.length - 1].stratum !== row.stratum) groups.push({ stratum: row.stratum, rows: [] });
+    groups[groups.length - 1].rows.push(row);
+  }
+  const width = table.headings.length;
+  const foot = [el("tr", {}, el("td", { colspan: width }, table.footnotes[0]))];
+  for (const code of order) {
+    foot.push(el("tr", {}, el("td", { colspan: width, id: `caveat-${code}` }, el("sup", {}, marks[code].number), ` ${code}: ${marks[code].sentence}`)));
+  }
+  return el("table", { class: "mmkb-comparison", "data-endpoint": table.endpoint },
+    el("thead", {}, el("tr", {}, table.headings.map((h) => el("th", { scope: "col" }, h)))),
+    groups.map((g) => el("tbody", {},
+      el("tr", { class: "stratum" }, el("th", { colspan: width, scope: "colgroup" }, g.stratum)),
+      g.rows.map((row) => endpointRow(row, marks)))),
+    el("tfoot", {}, foot));
+}
+
+// Threshold and pooling apply to response only.
+function onEndpointChange() {
+  const response = $("endpoint").value === "response";
+  for (const id of ["threshold", "pool", "allow-retrospective"]) $(id).disabled = !response;
+}
+
 async function showComparison(event) {
   if (event) event.preventDefault();
   const target = $("comparison");
   const params = comparisonParams();
+  const endpoint = $("endpoint").value || "response";
+  const route = endpoint === "response" ? "response-rate" : encodeURIComponent(endpoint);
   $("show").disabled = true;
   target.setAttribute("aria-busy", "true");
   try {
-    const table = await getJSON(`/compare/response-rate?format=json&${params}`);
-    target.replaceChildren(comparisonTable(table));
+    const table = await getJSON(`/compare/${route}?format=json&${params}`);
+    target.replaceChildren(ENDPOINT_KINDS.has(table.kind) ? endpointTable(table) : comparisonTable(table));
     if (!table.rows.length) target.prepend(el("p", { class: "hint" }, "No cohort matches this selection."));
+    if (endpoint !== "response") params.set("endpoint", endpoint);
     const svg = `/plots/forest.svg?${params}`;
     $("forest").src = svg;
     $("forest-link").href = svg;
@@ -562,6 +616,7 @@ async function loadHealth() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("compare-form").addEventListener("submit", showComparison);
+  $("endpoint").addEventListener("change", onEndpointChange);
   $("comparison").addEventListener("click", onComparisonClick);
   $("comparison").addEventListener("keydown", onComparisonKey);
   $("conflicts").addEventListener("click", onConflictClick);

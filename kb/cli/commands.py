@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from api.settings import Settings
+    from kb.analysis.endpoint_table import EndpointTable
     from kb.analysis.response_rate import Filters
     from kb.analysis.response_table import ComparisonTable
     from kb.knowledge_base import KnowledgeBase
@@ -272,12 +273,14 @@ def _filters(args: argparse.Namespace) -> Filters:
     )
 
 
-def _comparison(args: argparse.Namespace) -> tuple[KnowledgeBase, ComparisonTable]:
-    from kb.analysis.response_rate import response_rates
+def _comparison(args: argparse.Namespace) -> tuple[KnowledgeBase, ComparisonTable | EndpointTable]:
+    """The comparison of the command's endpoint (response unless named) under its options."""
+    from kb.analysis.endpoints import compare
 
     kb = _open_kb(args)
-    table = response_rates(
+    table = compare(
         kb,
+        getattr(args, "endpoint", "response"),
         by=args.by,
         threshold=args.threshold,
         ci_method=args.ci,
@@ -297,11 +300,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_plot_forest(args: argparse.Namespace) -> int:
+    from kb.analysis.endpoint_table import EndpointTable
     from kb.analysis.response_rate import hazard_ratio_rows
     from kb.render.forest_plot import forest_svg
 
     kb, table = _comparison(args)
-    _write(args, forest_svg(table, hazard_ratio_rows(kb, table)))
+    if isinstance(table, EndpointTable) or args.endpoint != "response":
+        _write(args, forest_svg(table))
+    else:
+        _write(args, forest_svg(table, hazard_ratio_rows(kb, table)))
     return 0
 
 

@@ -6,6 +6,8 @@ import argparse
 
 # Only what the parser needs is imported here: the option lists. A command imports the graph, the
 # reasoning and the analysis it uses when it runs, so `mmkb --help` and a mistyped option answer at once.
+from kb.analysis.endpoint_table import ENDPOINTS, PROPORTION
+from kb.analysis.options import CHOICES
 from kb.analysis.response_table import CI_METHODS, GROUPINGS, PATIENT_ATTRIBUTES, THRESHOLDS
 from kb.cli import commands
 from kb.graph.export import RDF_FORMATS
@@ -187,12 +189,29 @@ def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
     c = comp.add_parser("response-rate", help="response rates by refractory status, regimen, design, ...")
     _with_selection(c)
     c.add_argument("--format", default="md", choices=list(FORMATS))
-    c.set_defaults(func=commands.cmd_compare)
+    c.set_defaults(func=commands.cmd_compare, endpoint="response")
+    for endpoint in (ENDPOINTS[name] for name in CHOICES["endpoint"]):
+        what = "counts, rates and exact intervals" if endpoint.kind == PROPORTION else "never pooled"
+        c = comp.add_parser(
+            endpoint.name,
+            help=f"{endpoint.label} per cohort and data cut ({what})",
+            description=f"The comparison of {endpoint.label}. --threshold, --pool and --allow-retrospective "
+            "apply to response only; --ci to the proportions.",
+        )
+        _with_selection(c)
+        c.add_argument("--format", default="md", choices=list(FORMATS))
+        c.set_defaults(func=commands.cmd_compare, endpoint=endpoint.name)
 
     p = sub.add_parser("plot", help="plots")
     plots = p.add_subparsers(dest="plot_command", required=True, parser_class=_Parser)
-    c = plots.add_parser("forest", help="forest plot (SVG) of the response-rate comparison")
+    c = plots.add_parser("forest", help="forest plot (SVG) of a comparison: response rates, or --endpoint")
     _with_selection(c)
+    c.add_argument(
+        "--endpoint",
+        default="response",
+        choices=list(CHOICES["endpoint"]),
+        help="the endpoint compared (default response, with a hazard-ratio panel)",
+    )
     c.set_defaults(func=commands.cmd_plot_forest)
 
     p = sub.add_parser("network", help="networkx views: regimen network or citation network")

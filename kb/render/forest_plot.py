@@ -1,4 +1,4 @@
-"""Forest plots of a comparison table as hand-written, deterministic SVG."""
+"""Forest plots of a comparison table as hand-written, deterministic SVG; endpoint tables: endpoint_forest."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 
+from kb.analysis.endpoint_table import EndpointTable
 from kb.analysis.response_table import ComparisonTable, HazardRatioRow, NotPooled, Pooled, Row
 from kb.namespaces import MM
 from kb.render.markup import escape
@@ -262,6 +263,22 @@ def _body(
     return body, max(y, hr_y, HEADER_H + ROW_H)
 
 
+def _proportion_label(table: ComparisonTable) -> str | None:
+    """The label of the proportion compared when it is not response (MRD negativity, an adverse event)."""
+    endpoint = getattr(table, "endpoint", None)
+    label = getattr(endpoint, "label", None)
+    return label if isinstance(label, str) and label and getattr(endpoint, "name", "") != "response" else None
+
+
+def _subject(table: ComparisonTable) -> str:
+    label = _proportion_label(table)
+    return f"{label[0].upper()}{label[1:]}" if label else f"Response ({table.threshold} or better)"
+
+
+def _axis_title(table: ComparisonTable) -> str:
+    return "Proportion, %" if _proportion_label(table) else "Response rate, %"
+
+
 def _headers_and_axes(
     table: ComparisonTable, with_hr: bool, width: float, hr_x0: float, hr_axis_x: float, body_bottom: float
 ) -> list[str]:
@@ -271,7 +288,7 @@ def _headers_and_axes(
         _text(
             COL_STUDY,
             16,
-            f"Response ({table.threshold} or better) by {table.grouping}",
+            f"{_subject(table)} by {table.grouping}",
             extra=' font-weight="bold" font-size="13"',
         ),
         '<g class="header" font-weight="bold">',
@@ -279,7 +296,7 @@ def _headers_and_axes(
         _text(COL_COHORT, head_base, "Cohort"),
         _text(COL_XN_END, head_base, "x/n", "end"),
         _text(COL_RATE_END, head_base, "Rate % (95% CI)", "end"),
-        _text((PROP_X0 + PROP_X1) / 2, head_base, "Response rate, %", "middle"),
+        _text((PROP_X0 + PROP_X1) / 2, head_base, _axis_title(table), "middle"),
         "</g>",
         _line(MARGIN, HEADER_H, PROP_X1, HEADER_H, FAINT),
     ]
@@ -335,8 +352,13 @@ def _footer(table: ComparisonTable, width: float, body_bottom: float) -> tuple[l
     return out, y
 
 
-def forest_svg(table: ComparisonTable, hazard_ratios: Sequence[HazardRatioRow] = ()) -> str:
-    """The forest plot of a comparison table (and an optional HR panel) as an SVG document."""
+def forest_svg(table: ComparisonTable | EndpointTable, hazard_ratios: Sequence[HazardRatioRow] = ()) -> str:
+    """The forest plot of a comparison table (and an optional HR panel) as an SVG document; of an endpoint
+    table, its medians, hazard ratios or landmark rates on their own axis (kb.render.endpoint_forest)."""
+    if isinstance(table, EndpointTable):
+        from kb.render.endpoint_forest import endpoint_forest_svg
+
+        return endpoint_forest_svg(table)
     hr_x0 = PROP_X1 + HR_GAP
     hr_axis_x = hr_x0 + HR_LABEL_W
     width = hr_axis_x + HR_AXIS_W + HR_TEXT_W if hazard_ratios else PROP_X1 + 25.0
@@ -347,7 +369,7 @@ def forest_svg(table: ComparisonTable, hazard_ratios: Sequence[HazardRatioRow] =
     out.extend(footer)
     height = y + MARGIN
 
-    title = f"Forest plot: response ({table.threshold} or better) by {table.grouping}"
+    title = f"Forest plot: {_subject(table)[0].lower()}{_subject(table)[1:]} by {table.grouping}"
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}" '
         f'viewBox="0 0 {_n(width)} {_n(height)}" font-family="Helvetica, Arial, sans-serif" '

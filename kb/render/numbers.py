@@ -1,7 +1,8 @@
-"""Numbers as text, one rule for every writer: decimals, percentages, medians and hazard ratios."""
+"""Numbers as text, one rule for every writer: decimals, percentages, medians, hazard ratios, landmarks."""
 
 from __future__ import annotations
 
+from kb.analysis.endpoint_table import Figure, LandmarkRate
 from kb.analysis.values import NOT_ESTIMABLE, NOT_REACHED, HazardRatio, Interval, Median
 
 PERCENT_PLACES = 1
@@ -67,6 +68,17 @@ def hazard_ratio_text(hazard_ratio: HazardRatio | None) -> str:
     return f"{_with_interval(hr.estimate, hr.status, hr.interval, HAZARD_RATIO_PLACES)} vs {hr.comparator}"
 
 
+def landmark_text(rate: LandmarkRate | None) -> str:
+    """A landmark rate as a table cell: "83.2% (78.3-87.2) at 12 months", "not reported at 12 months";
+    "" when there is none."""
+    if rate is None:
+        return ""
+    text = figure_text(rate.percent, rate.status, PERCENT_PLACES) + ("%" if rate.percent is not None else "")
+    if rate.interval is not None:
+        text += f" ({interval_text(rate.interval, PERCENT_PLACES)})"
+    return f"{text} at {number_text(rate.landmark)} {rate.unit}"
+
+
 def p_value_text(hazard_ratio: HazardRatio) -> str:
     """ "p < 0.001", "p = 0.03", or "" when the source prints no p value."""
     if hazard_ratio.p_value is not None:
@@ -74,3 +86,13 @@ def p_value_text(hazard_ratio: HazardRatio) -> str:
     if hazard_ratio.p_value_below is not None:
         return f"p < {number_text(hazard_ratio.p_value_below)}"
     return ""
+
+
+def endpoint_figure_text(figure: Figure) -> str:
+    """The figure as a table cell: "4.0 (2.8-5.6) mo", "0.37 (0.27-0.52) vs <arm>; p < 0.001", "83.2% ..."."""
+    if isinstance(figure, Median):
+        return median_text(figure)
+    if isinstance(figure, HazardRatio):
+        p = p_value_text(figure)
+        return hazard_ratio_text(figure) + (f"; {p}" if p else "")
+    return landmark_text(figure)

@@ -1,4 +1,5 @@
-"""Writers of a comparison table: the data formats (CSV, TSV, JSON, DataFrame) and the format registry."""
+"""Writers of a comparison table: the data formats (CSV, TSV, JSON, DataFrame) and the format registry;
+`render` and `to_dataframe` take an endpoint table too (kb.render.endpoint_tables)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from kb.analysis.endpoint_table import EndpointTable
 from kb.analysis.response_table import CAVEATS, ComparisonTable, NotPooled, Row
 from kb.analysis.values import HazardRatio, Median
+from kb.render import endpoint_tables
 from kb.render.numbers import hazard_ratio_text, median_text, percent_text
 from kb.render.typeset import stratum_names, to_html, to_latex, to_markdown
 
@@ -238,9 +241,12 @@ def to_json(table: ComparisonTable) -> str:
     return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, default=_plain) + "\n"
 
 
-def to_dataframe(table: ComparisonTable) -> pd.DataFrame:
+def to_dataframe(table: ComparisonTable | EndpointTable) -> pd.DataFrame:
     """The rows as a DataFrame with CSV_COLUMNS: counts as nullable integers, percentages and figures as
-    floats (NaN where there is no number), text and lists as in CSV."""
+    floats (NaN where there is no number), text and lists as in CSV; an endpoint table's with its own
+    columns (kb.render.endpoint_tables.ENDPOINT_COLUMNS)."""
+    if isinstance(table, EndpointTable):
+        return endpoint_tables.to_dataframe(table)
     try:
         import pandas as pd
     except ImportError as error:
@@ -266,10 +272,11 @@ FORMATS: dict[str, Callable[[ComparisonTable], str]] = {
 }
 
 
-def render(table: ComparisonTable, fmt: str) -> str:
-    """The table in one of FORMATS; ValueError naming the valid formats otherwise."""
-    try:
-        writer = FORMATS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown table format {fmt!r}; valid: {', '.join(FORMATS)}") from None
-    return writer(table)
+def render(table: ComparisonTable | EndpointTable, fmt: str) -> str:
+    """The table (a proportion's comparison, or an endpoint table of medians, hazard ratios or landmark
+    rates) in one of FORMATS; ValueError naming the valid formats otherwise."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown table format {fmt!r}; valid: {', '.join(FORMATS)}")
+    if isinstance(table, EndpointTable):
+        return endpoint_tables.ENDPOINT_FORMATS[fmt](table)
+    return FORMATS[fmt](table)

@@ -1,10 +1,13 @@
-"""Comparison tables typeset for reading: Markdown, HTML and LaTeX, with footnote marks and notes."""
+"""Comparison tables typeset for reading: Markdown, HTML and LaTeX, with footnote marks and notes; the
+stratum grouping, footnote marks and Markdown escaping the endpoint tables (endpoint_typeset) share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol, TypeVar
 
-from kb.analysis.response_table import CAVEATS, ComparisonTable, NotPooled, Row
+from kb.analysis.endpoint_table import ALL_CAVEATS
+from kb.analysis.response_table import ComparisonTable, NotPooled, Row
 from kb.render.markup import escape
 from kb.render.numbers import hazard_ratio_text, median_text, number_text, percent_range, percent_text
 
@@ -22,7 +25,7 @@ DISPLAY_COLUMNS = (
 )
 
 
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 _LATEX_SPECIALS = {
@@ -47,10 +50,29 @@ _LATEX_SPECIALS = {
 }
 
 
-def _groups(table: ComparisonTable) -> Iterator[tuple[str, list[Row]]]:
+class _Stratified(Protocol):
+    """A table row as the typesetters group and mark it (a response row, an endpoint row)."""
+
+    @property
+    def stratum(self) -> str: ...
+    @property
+    def stratum_key(self) -> str: ...
+    @property
+    def caveats(self) -> tuple[str, ...]: ...
+
+
+R = TypeVar("R", bound=_Stratified)
+
+
+class _Footnoted(Protocol):
+    def caveat_codes(self) -> list[str]: ...
+    def footnotes(self) -> list[str]: ...
+
+
+def strata(rows: Sequence[R]) -> Iterator[tuple[str, list[R]]]:
     """Consecutive rows of the same stratum, in the order the engine gave them."""
-    current: list[Row] = []
-    for row in table.rows:
+    current: list[R] = []
+    for row in rows:
         if current and row.stratum_key != current[0].stratum_key:
             yield current[0].stratum, current
             current = []
@@ -59,12 +81,12 @@ def _groups(table: ComparisonTable) -> Iterator[tuple[str, list[Row]]]:
         yield current[0].stratum, current
 
 
-def _marks(table: ComparisonTable) -> dict[str, int]:
+def footnote_marks(table: _Footnoted) -> dict[str, int]:
     """Footnote number of each fired caveat code, in the order of the footnotes."""
     return {code: i for i, code in enumerate(table.caveat_codes(), start=1)}
 
 
-def _row_marks(row: Row, marks: dict[str, int]) -> list[tuple[int, str]]:
+def row_marks(row: _Stratified, marks: dict[str, int]) -> list[tuple[int, str]]:
     """(footnote number, code) of a row's caveats, in footnote order."""
     return sorted((marks[c], c) for c in row.caveats if c in marks)
 
@@ -80,13 +102,15 @@ def _rate_text(row: Row) -> str:
     return text
 
 
-def _notes(
-    table: ComparisonTable, standing: Callable[[str], str], caveat: Callable[[int, str, str], str]
+def footnote_lines(
+    table: _Footnoted, standing: Callable[[str], str], caveat: Callable[[int, str, str], str]
 ) -> list[str]:
     """The standing footnote, then a note per caveat that fires (its number, code and sentence), in
     footnote order, each as the format writes it."""
-    marks = _marks(table)
-    return [standing(table.footnotes()[0])] + [caveat(n, code, CAVEATS[code]) for code, n in marks.items()]
+    marks = footnote_marks(table)
+    return [standing(table.footnotes()[0])] + [
+        caveat(n, code, ALL_CAVEATS[code]) for code, n in marks.items()
+    ]
 
 
 def _cells(row: Row) -> list[str]:
@@ -133,35 +157,35 @@ def _pooling_lines(table: ComparisonTable) -> list[tuple[str, str, list[str]]]:
     return lines
 
 
-def _md(text: str) -> str:
+def md_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(table: ComparisonTable) -> str:
     """A pipe table per stratum, then the footnotes and, when requested, the pooling section."""
-    marks = _marks(table)
+    marks = footnote_marks(table)
     header = "| " + " | ".join(DISPLAY_COLUMNS) + " |"
     rule = "|" + "|".join("---" for _ in DISPLAY_COLUMNS) + "|"
     lines: list[str] = []
-    for stratum, rows in _groups(table):
-        lines += [f"**{_md(stratum)}**", "", header, rule]
+    for stratum, rows in strata(table.rows):
+        lines += [f"**{md_text(stratum)}**", "", header, rule]
         for row in rows:
-            flags = " ".join(str(number).translate(_SUPERSCRIPT) for number, _ in _row_marks(row, marks))
+            flags = " ".join(str(number).translate(SUPERSCRIPT) for number, _ in row_marks(row, marks))
             sources = "; ".join(s.label for s in row.sources)
             cells = [*_cells(row), flags, sources]
-            lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+            lines.append("| " + " | ".join(md_text(c) for c in cells) + " |")
         lines.append("")
-    lines += _notes(
+    lines += footnote_lines(
         table,
-        lambda note: _md(note) + "\n",
-        lambda number, code, sentence: f"{str(number).translate(_SUPERSCRIPT)} {code}: {_md(sentence)}\n",
+        lambda note: md_text(note) + "\n",
+        lambda number, code, sentence: f"{str(number).translate(SUPERSCRIPT)} {code}: {md_text(sentence)}\n",
     )
     pooling = _pooling_lines(table)
     if pooling:
         lines += ["**Pooling (exploratory)**", ""]
         for name, text, reasons in pooling:
-            lines.append(f"- {_md(name)}: {_md(text)}")
-            lines += [f"  - {_md(reason)}" for reason in reasons]
+            lines.append(f"- {md_text(name)}: {md_text(text)}")
+            lines += [f"  - {md_text(reason)}" for reason in reasons]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -171,12 +195,12 @@ def _h(text: object) -> str:
 
 def to_html(table: ComparisonTable) -> str:
     """A self-contained <table> fragment: one tbody per stratum, footnotes and pooling in the tfoot."""
-    marks = _marks(table)
+    marks = footnote_marks(table)
     width = len(DISPLAY_COLUMNS)
     out = ['<table class="mmkb-comparison">', "<thead>", "<tr>"]
     out += [f'<th scope="col">{_h(c)}</th>' for c in DISPLAY_COLUMNS]
     out += ["</tr>", "</thead>"]
-    for stratum, rows in _groups(table):
+    for stratum, rows in strata(table.rows):
         out.append("<tbody>")
         out.append(f'<tr class="stratum"><th colspan="{width}" scope="colgroup">{_h(stratum)}</th></tr>')
         for row in rows:
@@ -188,7 +212,7 @@ def to_html(table: ComparisonTable) -> str:
                     out.append(f'<td class="rate" data-claim="{_h(row.sources[0].claim)}">{_h(cell)}</td>')
                 else:
                     out.append(f"<td>{_h(cell)}</td>")
-            flags = "".join(f'<sup title="{_h(c)}">{number}</sup>' for number, c in _row_marks(row, marks))
+            flags = "".join(f'<sup title="{_h(c)}">{number}</sup>' for number, c in row_marks(row, marks))
             out.append(f"<td>{flags}</td>")
             sources = "; ".join(
                 f'<span data-claim="{_h(s.claim)}" data-publication="{_h(s.publication)}">'
@@ -199,7 +223,7 @@ def to_html(table: ComparisonTable) -> str:
             out.append("</tr>")
         out.append("</tbody>")
     out.append("<tfoot>")
-    out += _notes(
+    out += footnote_lines(
         table,
         lambda note: f'<tr><td colspan="{width}">{_h(note)}</td></tr>',
         lambda number, code, sentence: (
@@ -222,24 +246,24 @@ def latex_escape(text: str) -> str:
 
 def to_latex(table: ComparisonTable) -> str:
     """A booktabs tabular grouped by stratum, footnotes after it in \\footnotesize."""
-    marks = _marks(table)
+    marks = footnote_marks(table)
     width = len(DISPLAY_COLUMNS)
     out = [
         r"\begin{tabular}{" + "l" * width + "}",
         r"\toprule",
         " & ".join(latex_escape(c) for c in DISPLAY_COLUMNS) + r" \\",
     ]
-    for stratum, rows in _groups(table):
+    for stratum, rows in strata(table.rows):
         out.append(r"\midrule")
         out.append(rf"\multicolumn{{{width}}}{{l}}{{\textbf{{{latex_escape(stratum)}}}}} \\")
         for row in rows:
-            flags = ",".join(str(number) for number, _ in _row_marks(row, marks))
+            flags = ",".join(str(number) for number, _ in row_marks(row, marks))
             cells = [latex_escape(c) for c in _cells(row)]
             cells.append(rf"\textsuperscript{{{flags}}}" if flags else "")
             cells.append(latex_escape("; ".join(s.label for s in row.sources)))
             out.append(" & ".join(cells) + r" \\")
     out += [r"\bottomrule", r"\end{tabular}", ""]
-    out += _notes(
+    out += footnote_lines(
         table,
         lambda note: rf"{{\footnotesize {latex_escape(note)}\par}}",
         lambda number, code, sentence: (

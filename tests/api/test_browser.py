@@ -223,3 +223,56 @@ def test_page_compares_traces_lists_conflicts_and_runs_sparql(
     assert browser.save_screenshot(str(screenshot))
     assert screenshot.exists() and screenshot.stat().st_size > 0
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_page_compares_any_endpoint(browser: webdriver.Chrome, live_server: str, tmp_path: Path) -> None:
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    browser.get(live_server + "/")
+    options = httpx.get(live_server + "/options").json()
+    wait.until(lambda d: len(Select(d.find_element(By.ID, "endpoint")).options) == len(options["endpoint"]))
+    endpoint = Select(browser.find_element(By.ID, "endpoint"))
+    assert [(o.get_attribute("value"), o.text) for o in endpoint.options] == [
+        (c["value"], c["label"]) for c in options["endpoint"]
+    ]
+    assert endpoint.first_selected_option.get_attribute("value") == "response"
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#comparison td.rate")))
+
+    # Median PFS: one row per cohort and data cut, the figure with its interval, the cut and follow-up.
+    old_table = browser.find_element(By.CSS_SELECTOR, "#comparison table")
+    endpoint.select_by_value("pfs")
+    assert not browser.find_element(By.ID, "threshold").is_enabled()
+    wait.until(ec.element_to_be_clickable((By.ID, "show"))).click()
+    wait.until(ec.staleness_of(old_table))
+    table = wait.until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#comparison table[data-endpoint='pfs']"))
+    )
+    headings = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    assert headings[4:7] == ["Median (CI)", "Data cut", "Follow-up"]
+    pooled = _row(browser, "pooled-dara16")
+    assert pooled.find_element(By.CSS_SELECTOR, "td.figure").text == "4.0 (2.8-5.6) mo"
+    assert (
+        pooled.find_element(By.CSS_SELECTOR, "td.data-cut").text
+        == "Pooled analysis: primary report (Blood 2016)"
+    )
+    drd = browser.find_elements(By.CSS_SELECTOR, "#comparison tr[data-cohort$='/pollux-drd']")
+    assert [r.find_element(By.CSS_SELECTOR, "td.figure").text for r in drd] == ["NR", "NR", "44.5 mo"]
+    forest = browser.find_element(By.ID, "forest")
+    assert "endpoint=pfs" in str(forest.get_attribute("src"))
+    wait.until(
+        lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", forest)
+    )
+    assert browser.save_screenshot(str(tmp_path / "endpoint-pfs.png"))
+
+    # The figure traces to its source like a rate does.
+    pooled.find_element(By.CSS_SELECTOR, "td.figure").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "provenance-source"), "Usmani 2016"))
+    browser.find_element(By.ID, "provenance-close").click()
+
+    # Back to response: the response table as before.
+    Select(browser.find_element(By.ID, "endpoint")).select_by_value("response")
+    assert browser.find_element(By.ID, "threshold").is_enabled()
+    old_table = browser.find_element(By.CSS_SELECTOR, "#comparison table")
+    wait.until(ec.element_to_be_clickable((By.ID, "show"))).click()
+    wait.until(ec.staleness_of(old_table))
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#comparison td.rate")))
+    assert "endpoint=" not in str(browser.find_element(By.ID, "forest").get_attribute("src"))
