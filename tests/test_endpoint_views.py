@@ -243,3 +243,34 @@ def test_other_sources_figures_stand_beside_the_figure(tables: dict[str, Endpoin
     (line,) = csv.DictReader(io.StringIO(render(shown, "csv")))
     assert (line["figure"], line["other_values"]) == ("4.0 (2.8-5.6) mo", "4.6 mo (other source)")
     assert _json(shown)["rows"][0]["other_values"] == ["4.6 mo (other source)"]
+
+
+def test_an_adverse_event_table_names_the_event_of_each_row_and_no_survival_figures() -> None:
+    """A row per cohort and adverse event: every format says which event, and the response table's median
+    PFS and hazard ratio (figures of the cohort, not of the event) are not shown beside it."""
+    import csv as csv_module
+    import io
+    import json
+
+    from kb.analysis.endpoints import compare
+    from kb.knowledge_base import KnowledgeBase
+    from kb.render.tables import render
+
+    table = compare(KnowledgeBase.open(), "ae-grade3plus")
+    markdown = render(table, "md")
+    assert "| Study | Cohort | Event | Design |" in markdown and "Median PFS" not in markdown
+    assert "| neutropenia |" in markdown
+    rows = list(csv_module.DictReader(io.StringIO(render(table, "csv"))))
+    neutropenia = {(r["cohort"], r["event"], r["x_over_n"]) for r in rows if r["event"] == "neutropenia"}
+    assert ("MMY1001 D-Pd: all 103 treated patients", "neutropenia", "80/103") in neutropenia
+    assert {r["endpoint"] for r in rows} == {"ae-grade3plus"}
+    document = json.loads(render(table, "json"))
+    assert document["endpoint"] == "ae-grade3plus"
+    assert {r["event"] for r in document["rows"]} == {
+        "anemia",
+        "leukopenia",
+        "neutropenia",
+        "thrombocytopenia",
+    }
+    assert '<th scope="col">Event</th>' in render(table, "html")
+    assert "Event" in render(table, "latex")

@@ -218,14 +218,25 @@ function sourcesCell(row) {
   return el("td", {}, spans.flatMap((span, i) => (i ? ["; ", span] : [span])));
 }
 
-function comparisonRow(row, marks) {
+// A proportion other than response (its table names the endpoint) shows no survival figures beside the
+// rate, and the adverse event where rows are per event (kb.render.typeset.display_columns).
+function proportionColumns(table) {
+  if (!table.endpoint) return COLUMNS;
+  const columns = COLUMNS.filter((h) => h !== "Median PFS" && h !== "HR (95% CI)");
+  if (table.rows.some((row) => row.event)) columns.splice(columns.indexOf("Cohort") + 1, 0, "Event");
+  return columns;
+}
+
+function comparisonRow(row, marks, columns) {
   for (const source of row.sources) shownRows.set(source.claim, row);
-  return el("tr", { "data-cohort": row.cohort_id, "data-claims": row.sources.map((s) => s.claim).join(";") },
-    [row.study, row.cohort, row.design, row.regimen].map((text) => el("td", {}, text)),
-    countCell(row), rateCell(row),
+  const lead = columns.includes("Event") ? [row.study, row.cohort, row.event] : [row.study, row.cohort];
+  const survival = columns.includes("Median PFS") ? [
     el("td", { class: "median", title: figureNote(row.median_pfs) }, medianText(row.median_pfs)),
     el("td", { class: "hazard-ratio", title: figureNote(row.hazard_ratio) }, hazardRatioText(row.hazard_ratio)),
-    flagsCell(row, marks), sourcesCell(row));
+  ] : [];
+  return el("tr", { "data-cohort": row.cohort_id, "data-claims": row.sources.map((s) => s.claim).join(";") },
+    [...lead, row.design, row.regimen].map((text) => el("td", {}, text)),
+    countCell(row), rateCell(row), survival, flagsCell(row, marks), sourcesCell(row));
 }
 
 function poolingLine(entry) {
@@ -249,7 +260,8 @@ function comparisonTable(table) {
     if (!groups.length || groups[groups.length - 1].stratum !== row.stratum) groups.push({ stratum: row.stratum, rows: [] });
     groups[groups.length - 1].rows.push(row);
   }
-  const width = COLUMNS.length;
+  const columns = proportionColumns(table);
+  const width = columns.length;
   const foot = [el("tr", {}, el("td", { colspan: width }, table.footnotes[0]))];
   for (const code of order) {
     foot.push(el("tr", {}, el("td", { colspan: width, id: `caveat-${code}` }, el("sup", {}, marks[code].number), ` ${code}: ${marks[code].sentence}`)));
@@ -257,11 +269,11 @@ function comparisonTable(table) {
   if (table.pool_requested) {
     for (const entry of table.pooling) foot.push(el("tr", { class: "pooling" }, el("td", { colspan: width }, poolingLine(entry))));
   }
-  return el("table", { class: "mmkb-comparison" },
-    el("thead", {}, el("tr", {}, COLUMNS.map((h) => el("th", { scope: "col" }, h)))),
+  return el("table", { class: "mmkb-comparison", "data-endpoint": table.endpoint || "response" },
+    el("thead", {}, el("tr", {}, columns.map((h) => el("th", { scope: "col" }, h)))),
     groups.map((g) => el("tbody", {},
       el("tr", { class: "stratum" }, el("th", { colspan: width, scope: "colgroup" }, g.stratum)),
-      g.rows.map((row) => comparisonRow(row, marks)))),
+      g.rows.map((row) => comparisonRow(row, marks, columns)))),
     el("tfoot", {}, foot));
 }
 

@@ -5,11 +5,10 @@ FORMATS), a layer above this one."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kb.analysis.endpoint_table import ENDPOINTS, PROPORTION
+from kb.analysis.endpoint_table import ENDPOINTS
 from kb.analysis.response_table import CI_METHODS, GROUPINGS, PATIENT_ATTRIBUTES, THRESHOLDS, OptionError
 
 if TYPE_CHECKING:
@@ -32,21 +31,12 @@ LABELS: dict[str, str] = {
 }
 
 
-def _comparable() -> tuple[str, ...]:
-    """The endpoints a comparison can be of here: response and the medians, hazard ratios and landmark
-    rates always; the other proportions where their engine (kb.analysis.proportions) is installed."""
-    proportions = importlib.util.find_spec("kb.analysis.proportions") is not None
-    return tuple(
-        name for name, e in ENDPOINTS.items() if e.kind != PROPORTION or name == "response" or proportions
-    )
-
-
 # Each option with its valid values, the first being the default.
 CHOICES: dict[str, tuple[str, ...]] = {
     "by": GROUPINGS + PATIENT_ATTRIBUTES,
     "threshold": THRESHOLDS,
     "ci": CI_METHODS,
-    "endpoint": _comparable(),
+    "endpoint": tuple(ENDPOINTS),
 }
 
 # The filters naming things the knowledge base holds, with the kind of name in vocabulary-names.rq.

@@ -6,7 +6,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 
-from kb.analysis.endpoint_table import EndpointTable
+from kb.analysis.endpoint_table import ENDPOINTS, EndpointTable
 from kb.analysis.response_table import ComparisonTable, HazardRatioRow, NotPooled, Pooled, Row
 from kb.namespaces import MM
 from kb.render.markup import escape
@@ -265,9 +265,8 @@ def _body(
 
 def _proportion_label(table: ComparisonTable) -> str | None:
     """The label of the proportion compared when it is not response (MRD negativity, an adverse event)."""
-    endpoint = getattr(table, "endpoint", None)
-    label = getattr(endpoint, "label", None)
-    return label if isinstance(label, str) and label and getattr(endpoint, "name", "") != "response" else None
+    endpoint = ENDPOINTS.get(table.endpoint)
+    return endpoint.label if endpoint is not None and endpoint.name != "response" else None
 
 
 def _subject(table: ComparisonTable) -> str:

@@ -70,6 +70,13 @@ EXTRA_COLUMNS = (
     "derivation",
 )
 CSV_COLUMNS: tuple[str, ...] = CORE_COLUMNS + EXTRA_COLUMNS
+# A proportion other than response names it, and its adverse event where rows are per event.
+ENDPOINT_COLUMNS = ("endpoint", "event")
+
+
+def csv_columns(table: ComparisonTable) -> tuple[str, ...]:
+    return CSV_COLUMNS if table.endpoint == "response" else CSV_COLUMNS + ENDPOINT_COLUMNS
+
 
 PERCENT_COLUMNS = frozenset({"rate_pct", "ci_low_pct", "ci_high_pct"})
 # Columns that hold a number or nothing (a status column says why there is none).
@@ -168,10 +175,11 @@ def _flat(column: str, value: Any) -> Any:
 def _delimited(table: ComparisonTable, delimiter: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    columns = csv_columns(table)
+    writer.writerow(columns)
     for row in table.rows:
-        record = _record(row)
-        writer.writerow([_flat(c, record[c]) for c in CSV_COLUMNS])
+        record = {**_record(row), "endpoint": table.endpoint, "event": row.event}
+        writer.writerow([_flat(c, record[c]) for c in columns])
     return out.getvalue()
 
 
@@ -226,13 +234,15 @@ def _plain(value: object) -> dict[str, Any]:
 def to_json(table: ComparisonTable) -> str:
     """The table as JSON: typed rows (numbers or null, lists as lists; a median or hazard ratio as an
     object whose figures are numbers, or null with a status), footnotes, caveats, pooling."""
-    rows = [_record(row) for row in table.rows]
+    extra = table.endpoint != "response"
+    rows = [{**_record(row), **({"event": row.event} if extra else {})} for row in table.rows]
     document = {
+        **({"endpoint": table.endpoint} if extra else {}),
         "grouping": table.grouping,
         "threshold": table.threshold,
         "ci_method": table.ci_method,
         "pool_requested": table.pool_requested,
-        "columns": list(CSV_COLUMNS),
+        "columns": list(csv_columns(table)),
         "rows": rows,
         "footnotes": table.footnotes(),
         "caveats": {code: CAVEATS[code] for code in table.caveat_codes()},

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
-from kb.analysis.endpoint_table import ALL_CAVEATS
+from kb.analysis.endpoint_table import ALL_CAVEATS, ENDPOINTS
 from kb.analysis.response_table import ComparisonTable, NotPooled, Row
 from kb.render.markup import escape
 from kb.render.numbers import hazard_ratio_text, median_text, number_text, percent_range, percent_text
@@ -23,6 +23,21 @@ DISPLAY_COLUMNS = (
     "Flags",
     "Sources",
 )
+
+
+RESPONSE_ONLY = ("Median PFS", "HR (95% CI)")  # the response row's survival figures, of its cohort
+
+
+def display_columns(table: ComparisonTable) -> tuple[str, ...]:
+    """The columns shown: a response table's; another proportion's without the survival figures the
+    response table shows beside each rate, and with the adverse event where rows are per event."""
+    if table.endpoint == "response":
+        return DISPLAY_COLUMNS
+    columns = [c for c in DISPLAY_COLUMNS if c not in RESPONSE_ONLY]
+    endpoint = ENDPOINTS.get(table.endpoint)
+    if endpoint is not None and endpoint.adverse_event:
+        columns.insert(columns.index("Cohort") + 1, "Event")
+    return tuple(columns)
 
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -113,18 +128,20 @@ def footnote_lines(
     ]
 
 
-def _cells(row: Row) -> list[str]:
-    """The display cells before Flags and Sources (which each format writes itself)."""
-    return [
-        row.study,
-        row.cohort,
-        row.design,
-        row.regimen,
-        row.x_over_n,
-        _rate_text(row),
-        median_text(row.median_pfs),
-        hazard_ratio_text(row.hazard_ratio),
-    ]
+def _cells(row: Row, columns: Sequence[str]) -> list[str]:
+    """The display cells of `columns` before Flags and Sources (which each format writes itself)."""
+    cells = {
+        "Study": row.study,
+        "Cohort": row.cohort,
+        "Event": row.event,
+        "Design": row.design,
+        "Regimen": row.regimen,
+        "x/n": row.x_over_n,
+        "Rate % (95% CI)": _rate_text(row),
+        "Median PFS": median_text(row.median_pfs),
+        "HR (95% CI)": hazard_ratio_text(row.hazard_ratio),
+    }
+    return [cells[c] for c in columns if c in cells]
 
 
 def stratum_names(table: ComparisonTable) -> dict[str, str]:
@@ -164,15 +181,16 @@ def md_text(text: str) -> str:
 def to_markdown(table: ComparisonTable) -> str:
     """A pipe table per stratum, then the footnotes and, when requested, the pooling section."""
     marks = footnote_marks(table)
-    header = "| " + " | ".join(DISPLAY_COLUMNS) + " |"
-    rule = "|" + "|".join("---" for _ in DISPLAY_COLUMNS) + "|"
+    columns = display_columns(table)
+    header = "| " + " | ".join(columns) + " |"
+    rule = "|" + "|".join("---" for _ in columns) + "|"
     lines: list[str] = []
     for stratum, rows in strata(table.rows):
         lines += [f"**{md_text(stratum)}**", "", header, rule]
         for row in rows:
             flags = " ".join(str(number).translate(SUPERSCRIPT) for number, _ in row_marks(row, marks))
             sources = "; ".join(s.label for s in row.sources)
-            cells = [*_cells(row), flags, sources]
+            cells = [*_cells(row, columns), flags, sources]
             lines.append("| " + " | ".join(md_text(c) for c in cells) + " |")
         lines.append("")
     lines += footnote_lines(
@@ -196,9 +214,11 @@ def _h(text: object) -> str:
 def to_html(table: ComparisonTable) -> str:
     """A self-contained <table> fragment: one tbody per stratum, footnotes and pooling in the tfoot."""
     marks = footnote_marks(table)
-    width = len(DISPLAY_COLUMNS)
+    columns = display_columns(table)
+    rate_column = columns.index("Rate % (95% CI)")
+    width = len(columns)
     out = ['<table class="mmkb-comparison">', "<thead>", "<tr>"]
-    out += [f'<th scope="col">{_h(c)}</th>' for c in DISPLAY_COLUMNS]
+    out += [f'<th scope="col">{_h(c)}</th>' for c in columns]
     out += ["</tr>", "</thead>"]
     for stratum, rows in strata(table.rows):
         out.append("<tbody>")
@@ -206,9 +226,9 @@ def to_html(table: ComparisonTable) -> str:
         for row in rows:
             claims = ";".join(s.claim for s in row.sources)
             out.append(f'<tr data-cohort="{_h(row.cohort_id)}" data-claims="{_h(claims)}">')
-            cells = _cells(row)
+            cells = _cells(row, columns)
             for i, cell in enumerate(cells):
-                if i == 5 and row.sources:
+                if i == rate_column and row.sources:
                     out.append(f'<td class="rate" data-claim="{_h(row.sources[0].claim)}">{_h(cell)}</td>')
                 else:
                     out.append(f"<td>{_h(cell)}</td>")
@@ -247,18 +267,19 @@ def latex_escape(text: str) -> str:
 def to_latex(table: ComparisonTable) -> str:
     """A booktabs tabular grouped by stratum, footnotes after it in \\footnotesize."""
     marks = footnote_marks(table)
-    width = len(DISPLAY_COLUMNS)
+    columns = display_columns(table)
+    width = len(columns)
     out = [
         r"\begin{tabular}{" + "l" * width + "}",
         r"\toprule",
-        " & ".join(latex_escape(c) for c in DISPLAY_COLUMNS) + r" \\",
+        " & ".join(latex_escape(c) for c in columns) + r" \\",
     ]
     for stratum, rows in strata(table.rows):
         out.append(r"\midrule")
         out.append(rf"\multicolumn{{{width}}}{{l}}{{\textbf{{{latex_escape(stratum)}}}}} \\")
         for row in rows:
             flags = ",".join(str(number) for number, _ in row_marks(row, marks))
-            cells = [latex_escape(c) for c in _cells(row)]
+            cells = [latex_escape(c) for c in _cells(row, columns)]
             cells.append(rf"\textsuperscript{{{flags}}}" if flags else "")
             cells.append(latex_escape("; ".join(s.label for s in row.sources)))
             out.append(" & ".join(cells) + r" \\")

@@ -268,6 +268,20 @@ def test_page_compares_any_endpoint(browser: webdriver.Chrome, live_server: str,
     wait.until(ec.text_to_be_present_in_element((By.ID, "provenance-source"), "Usmani 2016"))
     browser.find_element(By.ID, "provenance-close").click()
 
+    # Grade 3-4 adverse events: one row per cohort and event, the event named, counts first.
+    old_table = browser.find_element(By.CSS_SELECTOR, "#comparison table")
+    Select(browser.find_element(By.ID, "endpoint")).select_by_value("ae-grade3plus")
+    wait.until(ec.element_to_be_clickable((By.ID, "show"))).click()
+    wait.until(ec.staleness_of(old_table))
+    table = wait.until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#comparison table[data-endpoint='ae-grade3plus']"))
+    )
+    headings = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    assert headings[:3] == ["Study", "Cohort", "Event"] and "Median PFS" not in headings
+    rows = browser.find_elements(By.CSS_SELECTOR, "#comparison tr[data-cohort$='/mmy1001-dpd-all']")
+    cells = {tuple(row.find_elements(By.CSS_SELECTOR, "td")[i].text for i in (2, 5, 6)) for row in rows}
+    assert ("neutropenia", "80/103", "77.7 (68.4-85.3)") in cells
+
     # Back to response: the response table as before.
     Select(browser.find_element(By.ID, "endpoint")).select_by_value("response")
     assert browser.find_element(By.ID, "threshold").is_enabled()
