@@ -116,7 +116,11 @@ def _rate_text(row: Row) -> str:
 
 def row_sentence(row: Row) -> str:
     """The full sentence for a row: study, cohort, count, rate with CI, flags and sources."""
-    answer = f"responded ({row.threshold} or better)"
+    # response at a threshold; another proportion (an adverse event, MRD negativity) by what was counted
+    if row.threshold:
+        answer, counted = f"responded ({row.threshold} or better)", f"responding ({row.threshold} or better)"
+    else:
+        answer = counted = f"with {row.event}" if row.event else "with the outcome"
     if row.responders is not None and row.n is not None:
         count = f"{row.responders} of {row.n} {answer}"
     elif row.candidates and row.n is not None:
@@ -124,9 +128,9 @@ def row_sentence(row: Row) -> str:
         span = str(low) if low == high else f"{low}-{high}"
         count = f"{span} of {row.n} {answer}, count not printed"
     elif row.n is not None:
-        count = f"number responding ({row.threshold} or better) not stated, of {row.n} patients"
+        count = f"number {counted} not stated, of {row.n} patients"
     else:
-        count = f"number of patients and of responders ({row.threshold} or better) not stated"
+        count = f"number of patients and number {counted} not stated"
     if row.printed_pct and row.responders is None:
         count += f", printed as {row.printed_pct}%"
     if row.rate_pct is None:
@@ -137,7 +141,7 @@ def row_sentence(row: Row) -> str:
         method = METHOD_NAMES.get(row.ci_method, row.ci_method)
         ci = percent_range(row.ci_low_pct, row.ci_high_pct)
         rate = f"{row.rate_text}% (95% CI {ci}, {method})"
-    parts = [f"{row.study}: {row.cohort}: {count}, {rate}"]
+    parts = [f"{row.study}: {_cohort(row)}: {count}, {rate}"]
     if row.caveats:
         parts.append("flags: " + ", ".join(row.caveats))
     if row.other_values:
@@ -177,7 +181,7 @@ def _row_group(row: Row, y: float) -> list[str]:
         '<g class="row">',
         f"<title>{escape(row_sentence(row))}</title>",
         _text(COL_STUDY, base, _clip(row.study, COL_COHORT - COL_STUDY - 6)),
-        _text(COL_COHORT, base, _clip(row.cohort, COL_XN_END - 50 - COL_COHORT)),
+        _text(COL_COHORT, base, _clip(_cohort(row), COL_XN_END - 50 - COL_COHORT)),
         _text(COL_XN_END, base, row.x_over_n, "end"),
         _text(COL_RATE_END, base, _rate_text(row), "end"),
     ]
@@ -261,6 +265,11 @@ def _body(
         body.extend(_hr_group(hr, hr_y, hr_x0, hr_axis_x))
         hr_y += ROW_H
     return body, max(y, hr_y, HEADER_H + ROW_H)
+
+
+def _cohort(row: Row) -> str:
+    """The cohort as a line names it, with the adverse event where the rows are per event."""
+    return f"{row.event}: {row.cohort}" if row.event else row.cohort
 
 
 def _proportion_label(table: ComparisonTable) -> str | None:
@@ -368,7 +377,8 @@ def forest_svg(table: ComparisonTable | EndpointTable, hazard_ratios: Sequence[H
     out.extend(footer)
     height = y + MARGIN
 
-    title = f"Forest plot: {_subject(table)[0].lower()}{_subject(table)[1:]} by {table.grouping}"
+    subject = _proportion_label(table) or f"response ({table.threshold} or better)"
+    title = f"Forest plot: {subject} by {table.grouping}"
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}" '
         f'viewBox="0 0 {_n(width)} {_n(height)}" font-family="Helvetica, Arial, sans-serif" '
