@@ -4,7 +4,7 @@ stratum grouping, footnote marks and Markdown escaping the endpoint tables (endp
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from kb.analysis.endpoint_table import ALL_CAVEATS, ENDPOINTS
 from kb.analysis.response_table import ComparisonTable, NotPooled, Row
@@ -82,6 +82,13 @@ R = TypeVar("R", bound=_Stratified)
 class _Footnoted(Protocol):
     def caveat_codes(self) -> list[str]: ...
     def footnotes(self) -> list[str]: ...
+
+
+class _Table(_Footnoted, Protocol):
+    """A table as the typesetters write it (a response table, an endpoint table)."""
+
+    @property
+    def rows(self) -> Sequence[Any]: ...
 
 
 def strata(rows: Sequence[R]) -> Iterator[tuple[str, list[R]]]:
@@ -178,10 +185,9 @@ def md_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(table: ComparisonTable) -> str:
-    """A pipe table per stratum, then the footnotes and, when requested, the pooling section."""
+def markdown_tables(table: _Table, columns: Sequence[str], cells: Callable[[Any], list[str]]) -> list[str]:
+    """A pipe table per stratum (the row's `cells`, then its flags and sources), then the footnotes."""
     marks = footnote_marks(table)
-    columns = display_columns(table)
     header = "| " + " | ".join(columns) + " |"
     rule = "|" + "|".join("---" for _ in columns) + "|"
     lines: list[str] = []
@@ -190,14 +196,20 @@ def to_markdown(table: ComparisonTable) -> str:
         for row in rows:
             flags = " ".join(str(number).translate(SUPERSCRIPT) for number, _ in row_marks(row, marks))
             sources = "; ".join(s.label for s in row.sources)
-            cells = [*_cells(row, columns), flags, sources]
-            lines.append("| " + " | ".join(md_text(c) for c in cells) + " |")
+            lines.append("| " + " | ".join(md_text(c) for c in [*cells(row), flags, sources]) + " |")
         lines.append("")
     lines += footnote_lines(
         table,
         lambda note: md_text(note) + "\n",
         lambda number, code, sentence: f"{str(number).translate(SUPERSCRIPT)} {code}: {md_text(sentence)}\n",
     )
+    return lines
+
+
+def to_markdown(table: ComparisonTable) -> str:
+    """A pipe table per stratum, then the footnotes and, when requested, the pooling section."""
+    columns = display_columns(table)
+    lines = markdown_tables(table, columns, lambda row: _cells(row, columns))
     pooling = _pooling_lines(table)
     if pooling:
         lines += ["**Pooling (exploratory)**", ""]
@@ -211,25 +223,31 @@ def _h(text: object) -> str:
     return escape(str(text))
 
 
-def to_html(table: ComparisonTable) -> str:
-    """A self-contained <table> fragment: one tbody per stratum, footnotes and pooling in the tfoot."""
+def html_table(
+    table: _Table,
+    columns: Sequence[str],
+    cells: Callable[[Any], list[str]],
+    figure: tuple[int, str],
+    attributes: str = "",
+) -> list[str]:
+    """A <table> with a tbody per stratum (the row's `cells`, its flags and sources; the cell at
+    figure[0] gets class figure[1] and the claim it shows) and the footnotes opening the tfoot, left open
+    for the caller to close."""
     marks = footnote_marks(table)
-    columns = display_columns(table)
-    rate_column = columns.index("Rate % (95% CI)")
     width = len(columns)
-    out = ['<table class="mmkb-comparison">', "<thead>", "<tr>"]
+    out = [f'<table class="mmkb-comparison"{attributes}>', "<thead>", "<tr>"]
     out += [f'<th scope="col">{_h(c)}</th>' for c in columns]
     out += ["</tr>", "</thead>"]
+    index, kind = figure
     for stratum, rows in strata(table.rows):
         out.append("<tbody>")
         out.append(f'<tr class="stratum"><th colspan="{width}" scope="colgroup">{_h(stratum)}</th></tr>')
         for row in rows:
             claims = ";".join(s.claim for s in row.sources)
             out.append(f'<tr data-cohort="{_h(row.cohort_id)}" data-claims="{_h(claims)}">')
-            cells = _cells(row, columns)
-            for i, cell in enumerate(cells):
-                if i == rate_column and row.sources:
-                    out.append(f'<td class="rate" data-claim="{_h(row.sources[0].claim)}">{_h(cell)}</td>')
+            for i, cell in enumerate(cells(row)):
+                if i == index and row.sources:
+                    out.append(f'<td class="{kind}" data-claim="{_h(row.sources[0].claim)}">{_h(cell)}</td>')
                 else:
                     out.append(f"<td>{_h(cell)}</td>")
             flags = "".join(f'<sup title="{_h(c)}">{number}</sup>' for number, c in row_marks(row, marks))
@@ -239,8 +257,7 @@ def to_html(table: ComparisonTable) -> str:
                 f"{_h(s.label)}</span>"
                 for s in row.sources
             )
-            out.append(f"<td>{sources}</td>")
-            out.append("</tr>")
+            out += [f"<td>{sources}</td>", "</tr>"]
         out.append("</tbody>")
     out.append("<tfoot>")
     out += footnote_lines(
@@ -251,6 +268,15 @@ def to_html(table: ComparisonTable) -> str:
             f"{_h(code)}: {_h(sentence)}</td></tr>"
         ),
     )
+    return out
+
+
+def to_html(table: ComparisonTable) -> str:
+    """A self-contained <table> fragment: one tbody per stratum, footnotes and pooling in the tfoot."""
+    columns = display_columns(table)
+    width = len(columns)
+    figure = (columns.index("Rate % (95% CI)"), "rate")
+    out = html_table(table, columns, lambda row: _cells(row, columns), figure)
     for name, text, reasons in _pooling_lines(table):
         items = "".join(f"<li>{_h(reason)}</li>" for reason in reasons)
         listing = f"<ul>{items}</ul>" if items else ""
@@ -264,10 +290,10 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
 
 
-def to_latex(table: ComparisonTable) -> str:
-    """A booktabs tabular grouped by stratum, footnotes after it in \\footnotesize."""
+def latex_tabular(table: _Table, columns: Sequence[str], cells: Callable[[Any], list[str]]) -> list[str]:
+    """A booktabs tabular grouped by stratum (the row's `cells`, its flags and sources), footnotes after
+    it in \\footnotesize."""
     marks = footnote_marks(table)
-    columns = display_columns(table)
     width = len(columns)
     out = [
         r"\begin{tabular}{" + "l" * width + "}",
@@ -279,10 +305,10 @@ def to_latex(table: ComparisonTable) -> str:
         out.append(rf"\multicolumn{{{width}}}{{l}}{{\textbf{{{latex_escape(stratum)}}}}} \\")
         for row in rows:
             flags = ",".join(str(number) for number, _ in row_marks(row, marks))
-            cells = [latex_escape(c) for c in _cells(row, columns)]
-            cells.append(rf"\textsuperscript{{{flags}}}" if flags else "")
-            cells.append(latex_escape("; ".join(s.label for s in row.sources)))
-            out.append(" & ".join(cells) + r" \\")
+            line = [latex_escape(c) for c in cells(row)]
+            line.append(rf"\textsuperscript{{{flags}}}" if flags else "")
+            line.append(latex_escape("; ".join(s.label for s in row.sources)))
+            out.append(" & ".join(line) + r" \\")
     out += [r"\bottomrule", r"\end{tabular}", ""]
     out += footnote_lines(
         table,
@@ -292,6 +318,13 @@ def to_latex(table: ComparisonTable) -> str:
             rf"{latex_escape(sentence)}\par}}"
         ),
     )
+    return out
+
+
+def to_latex(table: ComparisonTable) -> str:
+    """A booktabs tabular grouped by stratum, footnotes after it in \\footnotesize, then the pooling."""
+    columns = display_columns(table)
+    out = latex_tabular(table, columns, lambda row: _cells(row, columns))
     for name, text, reasons in _pooling_lines(table):
         out.append(rf"{{\footnotesize {latex_escape(name)}: {latex_escape(text)}\par}}")
         out += [rf"{{\footnotesize\quad {latex_escape(reason)}\par}}" for reason in reasons]
