@@ -4,9 +4,6 @@ HTML and LaTeX: kb.render.endpoint_typeset)."""
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import io
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -22,6 +19,7 @@ from kb.render.endpoint_typeset import (
     to_markdown,
 )
 from kb.render.numbers import endpoint_figure_text
+from kb.render.records_out import delimited, json_default
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -150,13 +148,7 @@ def _flat(column: str, value: Any) -> Any:
 
 
 def _delimited(table: EndpointTable, delimiter: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(ENDPOINT_COLUMNS)
-    for row in table.rows:
-        record = _record(row)
-        writer.writerow([_flat(c, record[c]) for c in ENDPOINT_COLUMNS])
-    return out.getvalue()
+    return delimited(ENDPOINT_COLUMNS, (_record(row) for row in table.rows), _flat, delimiter)
 
 
 def to_csv(table: EndpointTable) -> str:
@@ -166,12 +158,6 @@ def to_csv(table: EndpointTable) -> str:
 
 def to_tsv(table: EndpointTable) -> str:
     return _delimited(table, "\t")
-
-
-def _plain(value: object) -> dict[str, Any]:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
 def to_json(table: EndpointTable) -> str:
@@ -189,7 +175,7 @@ def to_json(table: EndpointTable) -> str:
         "footnotes": table.footnotes(),
         "caveats": {code: ALL_CAVEATS[code] for code in table.caveat_codes()},
     }
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, default=_plain) + "\n"
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, default=json_default) + "\n"
 
 
 def to_dataframe(table: EndpointTable) -> pd.DataFrame:

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import io
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -15,6 +12,7 @@ from kb.analysis.response_table import CAVEATS, ComparisonTable, NotPooled, Row
 from kb.analysis.values import HazardRatio, Median
 from kb.render import endpoint_tables
 from kb.render.numbers import hazard_ratio_text, median_text, percent_text
+from kb.render.records_out import delimited, json_default
 from kb.render.typeset import stratum_names, to_html, to_latex, to_markdown
 
 if TYPE_CHECKING:
@@ -173,14 +171,8 @@ def _flat(column: str, value: Any) -> Any:
 
 
 def _delimited(table: ComparisonTable, delimiter: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    columns = csv_columns(table)
-    writer.writerow(columns)
-    for row in table.rows:
-        record = {**_record(row), "endpoint": table.endpoint, "event": row.event}
-        writer.writerow([_flat(c, record[c]) for c in columns])
-    return out.getvalue()
+    records = ({**_record(row), "endpoint": table.endpoint, "event": row.event} for row in table.rows)
+    return delimited(csv_columns(table), records, _flat, delimiter)
 
 
 # --- writers -------------------------------------------------------------------------------------
@@ -224,13 +216,6 @@ def _pooling_json(table: ComparisonTable) -> list[dict[str, Any]]:
     return entries
 
 
-def _plain(value: object) -> dict[str, Any]:
-    """A source, median, hazard ratio or interval as a JSON object (its fields, numbers as numbers)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
 def to_json(table: ComparisonTable) -> str:
     """The table as JSON: typed rows (numbers or null, lists as lists; a median or hazard ratio as an
     object whose figures are numbers, or null with a status), footnotes, caveats, pooling."""
@@ -248,7 +233,7 @@ def to_json(table: ComparisonTable) -> str:
         "caveats": {code: CAVEATS[code] for code in table.caveat_codes()},
         "pooling": _pooling_json(table),
     }
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, default=_plain) + "\n"
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, default=json_default) + "\n"
 
 
 def to_dataframe(table: ComparisonTable | EndpointTable) -> pd.DataFrame:
