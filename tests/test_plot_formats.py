@@ -4,6 +4,7 @@ through CairoSVG, the refusal of any other suffix, and the SVG byte for byte the
 from __future__ import annotations
 
 import struct
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,144 @@ def test_rest_formats_take_the_same_parameters(client: TestClient, suffix: str) 
     assert response.status_code == 422
     assert "XR" in response.json()["error"]
     assert client.get(f"/plots/forest.{suffix}", params={"endpoint": "pfs"}).status_code == 200
+
+
+# The forest plot's labels and legend, on the shipped knowledge base.
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+GROUPINGS_DRAWN = ("refractory-status", "regimen", "study", "design")
+ENDPOINTS_DRAWN = ("pfs", "pfs-hr", "os")
+
+
+def _forest(kb: KnowledgeBase, by: str, endpoint: str = "response") -> str:
+    from kb.analysis.endpoints import compare
+    from kb.analysis.response_rate import hazard_ratio_rows
+    from kb.analysis.response_table import ComparisonTable
+    from kb.render.forest_plot import forest_svg
+
+    table = compare(kb, endpoint, by=by)
+    if isinstance(table, ComparisonTable) and endpoint == "response":
+        return forest_svg(table, hazard_ratio_rows(kb, table))
+    return forest_svg(table)
+
+
+def _texts_with_size(element: ET.Element, size: float) -> Iterator[tuple[str, float]]:
+    """Every text's content with the font size it is drawn at (its own or the nearest ancestor's)."""
+    own = float(element.get("font-size", size))
+    if element.tag == f"{SVG_NS}text":
+        yield element.text or "", own
+    for child in element:
+        yield from _texts_with_size(child, own)
+
+
+def _groups(root: ET.Element, css: str) -> list[ET.Element]:
+    return [g for g in root.iter(f"{SVG_NS}g") if g.get("class") == css]
+
+
+@pytest.fixture(scope="module")
+def plots(kb: KnowledgeBase) -> dict[tuple[str, str], str]:
+    drawn = {(by, "response"): _forest(kb, by) for by in GROUPINGS_DRAWN}
+    drawn.update({("study", endpoint): _forest(kb, "study", endpoint) for endpoint in ENDPOINTS_DRAWN})
+    return drawn
+
+
+def test_no_label_is_cut(plots: dict[tuple[str, str], str]) -> None:
+    for key, svg in plots.items():
+        assert "…" not in svg, key
+
+
+def test_text_is_at_least_10_px_when_shown_1280_px_wide(plots: dict[tuple[str, str], str]) -> None:
+    for key, svg in plots.items():
+        root = ET.fromstring(svg)
+        width, _ = svg_size(svg)
+        sizes = [size for _, size in _texts_with_size(root, 16.0)]
+        assert sizes, key
+        assert min(sizes) * 1280 / width >= 10, key
+
+
+def test_full_study_and_cohort_labels_wrapped_onto_lines(kb: KnowledgeBase) -> None:
+    from kb.analysis.response_rate import response_rates
+
+    table = response_rates(kb, by="refractory-status")
+    root = ET.fromstring(_forest(kb, "refractory-status"))
+    rows = _groups(root, "row")
+    assert len(rows) == len(table.rows)  # a <title> per row, for screen readers
+    shown = []
+    for group in rows:
+        study = " ".join(t.text or "" for t in group.iter(f"{SVG_NS}text") if t.get("class") == "study")
+        cohort = " ".join(t.text or "" for t in group.iter(f"{SVG_NS}text") if t.get("class") == "cohort")
+        shown.append((study, cohort))
+        assert group.findtext(f"{SVG_NS}title", "").startswith(f"{study}: {cohort}: ")
+    nooka = next(s for s, _ in shown if s.startswith("Nooka 2016"))
+    assert nooka == next(r.study for r in table.rows if r.study.startswith("Nooka 2016"))
+    assert len([t for g in rows for t in g.iter(f"{SVG_NS}text") if t.get("class") == "study"]) > len(rows)
+
+
+def test_rows_that_would_read_the_same_are_told_apart_by_regimen(kb: KnowledgeBase) -> None:
+    root = ET.fromstring(_forest(kb, "refractory-status"))
+    cohorts = [
+        " ".join(t.text or "" for t in g.iter(f"{SVG_NS}text") if t.get("class") == "cohort")
+        for g in _groups(root, "row")
+    ]
+    athens = [c for c in cohorts if c.startswith("Athens case series: all 6 patients")]
+    assert athens == [
+        "Athens case series: all 6 patients; regimen: Daratumumab monotherapy 16 mg/kg",
+        "Athens case series: all 6 patients; regimen: D-Pd or D-Rd",
+    ]
+    assert len(set(cohorts)) == len(cohorts)
+
+
+def test_hazard_ratio_lines_name_comparator_and_data_cut(kb: KnowledgeBase) -> None:
+    root = ET.fromstring(_forest(kb, "regimen"))
+    lines = []
+    for group in _groups(root, "hr-row"):
+        by_class: dict[str, list[str]] = {}
+        for t in group.iter(f"{SVG_NS}text"):
+            by_class.setdefault(t.get("class", ""), []).append(t.text or "")
+        lines.append({key: " ".join(value) for key, value in by_class.items()})
+    assert [line["hr-label"].rsplit(", ", 1)[1] for line in lines] == [
+        "data cut 1",
+        "data cut 2",
+        "data cut 3",
+    ]
+    assert {line["hr-comparator"] for line in lines} == {"vs POLLUX: lenalidomide + dexamethasone arm (Rd)"}
+    assert [line["hr-value"] for line in lines] == [
+        "0.37 (0.27-0.52)",
+        "0.41 (0.31-0.53)",
+        "0.44 (0.35-0.55)",
+    ]
+    assert "median follow-up 44.3 months" in lines[2]["hr-source"]
+
+
+def test_legend_explains_marker_size_and_marks(kb: KnowledgeBase) -> None:
+    root = ET.fromstring(_forest(kb, "regimen"))
+    (legend,) = _groups(root, "legend")
+    meanings = [t.text or "" for t in legend.iter(f"{SVG_NS}text")]
+    assert meanings[0] == "Legend"
+    assert (
+        "its area is proportional to n, the patients in the cohort (shown: n = 10 and n = 100)" in meanings[1]
+    )
+    assert any(m.startswith("line: the 95% confidence interval (Clopper-Pearson)") for m in meanings)
+    assert any(m.startswith("hollow square: the count is not printed") for m in meanings)
+    assert any(m.startswith("grey: a case report") for m in meanings)
+    assert any(m.startswith("hazard ratio") for m in meanings)
+    # The two squares shown have the sides the plot gives cohorts of 10 and 100 patients.
+    from kb.render.forest_plot import marker_side
+
+    squares = [
+        float(r.get("width", "0")) for r in legend.iter(f"{SVG_NS}rect") if r.get("class") == "marker-key"
+    ]
+    assert squares[:2] == [pytest.approx(marker_side(10)), pytest.approx(marker_side(100))]
+
+
+def test_endpoint_legend_names_the_marks_drawn(kb: KnowledgeBase) -> None:
+    root = ET.fromstring(_forest(kb, "study", "pfs"))
+    (legend,) = _groups(root, "legend")
+    meanings = [t.text or "" for t in legend.iter(f"{SVG_NS}text")]
+    assert any(m.startswith("not reached") for m in meanings)
+    assert any(m.startswith("open arrow: a bound the source gives as not estimable") for m in meanings)
+    hr_root = ET.fromstring(_forest(kb, "study", "pfs-hr"))
+    (hr_legend,) = _groups(hr_root, "legend")
+    assert any(
+        (t.text or "").startswith("vertical line: no difference") for t in hr_legend.iter(f"{SVG_NS}text")
+    )
