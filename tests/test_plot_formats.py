@@ -286,3 +286,63 @@ def test_endpoint_legend_names_the_marks_drawn(kb: KnowledgeBase) -> None:
     assert any(
         (t.text or "").startswith("vertical line: no difference") for t in hr_legend.iter(f"{SVG_NS}text")
     )
+
+
+# The regimen network's edge labels and lone nodes.
+
+
+def _network_root(kb: KnowledgeBase) -> ET.Element:
+    from kb.analysis.network import regimen_network
+    from kb.render.network_svg import to_svg
+
+    return ET.fromstring(to_svg(regimen_network(kb), "regimens network"))
+
+
+def _shown(group: ET.Element, css: str | None = None) -> str:
+    """The text a group shows (its halo copies left out), lines joined."""
+    return " ".join(
+        t.text or ""
+        for t in group.iter(f"{SVG_NS}text")
+        if t.get("class") != "halo" and (css is None or t.get("class") == css)
+    )
+
+
+def test_network_edges_are_labelled_by_kind_and_study(kb: KnowledgeBase) -> None:
+    root = _network_root(kb)
+    labels = {}
+    for group in root.iter(f"{SVG_NS}g"):
+        if (group.get("class") or "").startswith("edge "):
+            (label,) = [g for g in group.iter(f"{SVG_NS}g") if g.get("class") == "edge-label"]
+            labels.setdefault(group.get("class"), []).append(_shown(label))
+    assert labels["edge head-to-head"] == ["head-to-head comparison: POLLUX (MMY3003)"]
+    assert labels["edge sequence"] == ["sequence: Athens case series"] * 2
+
+
+def test_network_says_why_a_regimen_stands_alone(kb: KnowledgeBase) -> None:
+    from kb.analysis.network import regimen_network
+
+    graph = regimen_network(kb)
+    lone = {graph.nodes[n]["label"] for n in graph.nodes if graph.degree(n) == 0}
+    assert lone  # the case-series regimens and Baertsch's are compared with nothing
+    root = _network_root(kb)
+    shown = {}
+    for group in root.iter(f"{SVG_NS}g"):
+        if group.get("class") == "node alone":
+            shown[_shown(group)] = group.findtext(f"{SVG_NS}title", "")
+    assert sorted(shown) == sorted(f"{label} (single-arm: no comparison)" for label in lone)
+    for title in shown.values():
+        assert "It stands alone: no study compares it head-to-head with another regimen" in title
+    linked = [g for g in root.iter(f"{SVG_NS}g") if g.get("class") == "node"]
+    assert linked and all("single-arm" not in _shown(g) for g in linked)
+
+
+def test_network_labels_are_whole_and_legible_without_paint_order(kb: KnowledgeBase) -> None:
+    from kb.analysis.network import citation_network
+    from kb.render.network_svg import to_svg
+
+    for svg in (
+        ET.tostring(_network_root(kb), encoding="unicode"),
+        to_svg(citation_network(kb), "citations"),
+    ):
+        assert "…" not in svg
+        assert "paint-order" not in svg  # a halo is a copy drawn beneath, which CairoSVG draws as well
