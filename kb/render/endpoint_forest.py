@@ -19,7 +19,6 @@ from kb.render.endpoint_typeset import data_cut_text, figure_cell, follow_up_tex
 from kb.render.forest_plot import (
     AXIS_H,
     FAINT,
-    FONT_SIZE,
     FOOT_LINE_H,
     GREY,
     HEADER_H,
@@ -35,14 +34,10 @@ from kb.render.forest_plot import (
     _line,
     _n,
     _text,
-    block_height,
-    centre_base,
-    line_texts,
-    svg_document,
 )
 from kb.render.markup import escape
 from kb.render.numbers import number_text
-from kb.render.svg import wrap
+from kb.render.svg import FONT_SIZE, block_height, centre_base, line_texts, svg_document, wrap
 
 COL_LABEL = 10.0
 LABEL_W = 240.0

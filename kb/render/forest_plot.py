@@ -27,17 +27,28 @@ from kb.render.numbers import (
     percent_range,
     percent_text,
 )
-from kb.render.svg import coordinate, diamond_points, line_element, text_element, wrap
+from kb.render.svg import (
+    FONT_SIZE,
+    LINE_H,
+    ROW_PAD,
+    block_height,
+    centre_base,
+    coordinate,
+    diamond_points,
+    line_element,
+    line_texts,
+    square,
+    svg_document,
+    text_element,
+    wrap,
+)
 
 __all__ = ["HazardRatioRow", "forest_svg", "hr_sentence", "pooled_sentence", "row_sentence"]
 
 # Layout, in px. Fixed so that the same table always gives the same bytes.
 MARGIN = 10.0
-FONT_SIZE = 12
 SMALL_SIZE = 11  # footnotes and sources
 TITLE_SIZE = 14
-LINE_H = 15.0  # one line of a wrapped label
-ROW_PAD = 6.0  # above and below a row's lines
 ROW_H = LINE_H + ROW_PAD  # a row of one line
 HEADER_H = 48.0
 AXIS_H = 40.0
@@ -81,24 +92,6 @@ _line = line_element
 
 def _n(value: float) -> str:
     return coordinate(value, 2)
-
-
-def block_height(lines: int) -> float:
-    """The height of a row whose longest label takes `lines` lines."""
-    return max(lines, 1) * LINE_H + ROW_PAD
-
-
-def line_texts(
-    x: float, top: float, lines: Sequence[str], anchor: str = "start", extra: str = ""
-) -> list[str]:
-    """One <text> per line of a wrapped label, the first in the row starting at `top`."""
-    first = top + ROW_PAD / 2 + LINE_H - 4
-    return [_text(x, first + i * LINE_H, line, anchor, extra) for i, line in enumerate(lines)]
-
-
-def centre_base(top: float, height: float) -> float:
-    """The baseline of one line of text centred in a row."""
-    return top + height / 2 + FONT_SIZE / 2 - 1.5
 
 
 def prop_x(pct: float) -> float:
@@ -230,13 +223,6 @@ def hr_value_text(row: HazardRatioRow) -> str:
     return text if hr.interval is None else f"{text} ({interval_text(hr.interval, HAZARD_RATIO_PLACES)})"
 
 
-def _square(x: float, mid: float, side: float, fill: str, stroke: str, css: str = "marker") -> str:
-    return (
-        f'<rect class="{css}" x="{_n(x - side / 2)}" y="{_n(mid - side / 2)}" width="{_n(side)}" '
-        f'height="{_n(side)}" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
-    )
-
-
 def _row_group(row: Row, cohort: str, y: float) -> tuple[list[str], float]:
     """A row's group (its <title> the full sentence) and its height."""
     study_lines = wrap(row.study, STUDY_W, FONT_SIZE)
@@ -259,7 +245,7 @@ def _row_group(row: Row, cohort: str, y: float) -> tuple[list[str], float]:
             x1, x2 = prop_x(row.ci_low_pct), prop_x(row.ci_high_pct)
             out.append(_line(x1, mid, x2, mid, colour, ' class="ci" stroke-width="1.5"'))
         fill = "none" if is_hollow(row) else colour
-        out.append(_square(prop_x(row.rate_pct), mid, marker_side(row.n), fill, colour))
+        out.append(square(prop_x(row.rate_pct), mid, marker_side(row.n), fill, colour))
     out.append("</g>")
     return out, height
 
@@ -330,7 +316,7 @@ def _hr_group(row: HazardRatioRow, y: float) -> tuple[list[str], float]:
         x1, x2 = hr_x(hr.interval.low), hr_x(hr.interval.high)
         out.append(_line(x1, mid, x2, mid, INK, ' class="hr-ci" stroke-width="1.5"'))
     if hr.estimate is not None:
-        out.append(_square(hr_x(hr.estimate), mid, HR_MARKER, INK, INK, "hr-marker"))
+        out.append(square(hr_x(hr.estimate), mid, HR_MARKER, INK, INK, "hr-marker"))
     out.append("</g>")
     return out, height
 
@@ -421,8 +407,8 @@ def _legend(table: ComparisonTable, with_hr: bool, top: float) -> tuple[list[str
     small, large = (marker_side(n) for n in LEGEND_N)
     entries: list[tuple[str, str]] = [
         (
-            _square(x_mark - 8, y + step / 2, small, INK, INK, "marker-key")
-            + _square(x_mark + 10, y + step / 2, large, INK, INK, "marker-key"),
+            square(x_mark - 8, y + step / 2, small, INK, INK, "marker-key")
+            + square(x_mark + 10, y + step / 2, large, INK, INK, "marker-key"),
             f"square: the rate; its area is proportional to n, the patients in the cohort "
             f"(shown: n = {LEGEND_N[0]} and n = {LEGEND_N[1]})",
         ),
@@ -434,14 +420,14 @@ def _legend(table: ComparisonTable, with_hr: bool, top: float) -> tuple[list[str
     if any(is_hollow(row) for row in table.rows):
         entries.append(
             (
-                _square(x_mark, y + step * (len(entries) + 0.5), 8.0, "none", INK, "marker-key"),
+                square(x_mark, y + step * (len(entries) + 0.5), 8.0, "none", INK, "marker-key"),
                 "hollow square: the count is not printed (reconstructed, ambiguous or unknown)",
             )
         )
     if any(is_grey(row) for row in table.rows):
         entries.append(
             (
-                _square(x_mark, y + step * (len(entries) + 0.5), 8.0, GREY, GREY, "marker-key"),
+                square(x_mark, y + step * (len(entries) + 0.5), 8.0, GREY, GREY, "marker-key"),
                 "grey: a case report (individual patients, no denominator of a defined population)",
             )
         )
@@ -459,7 +445,7 @@ def _legend(table: ComparisonTable, with_hr: bool, top: float) -> tuple[list[str
         entries.append(
             (
                 _line(x_mark - 18, mid, x_mark + 18, mid, INK, ' stroke-width="1.5"')
-                + _square(x_mark, mid, HR_MARKER, INK, INK, "hr-marker-key"),
+                + square(x_mark, mid, HR_MARKER, INK, INK, "hr-marker-key"),
                 "hazard ratio (one size for all) with its interval; the vertical line is no difference (1)",
             )
         )
@@ -489,17 +475,6 @@ def _footer(table: ComparisonTable, top: float) -> tuple[list[str], float]:
             y += FOOT_LINE_H
     out.append("</g>")
     return out, y
-
-
-def svg_document(title: str, width: float, height: float, content: Sequence[str]) -> str:
-    """The SVG document: its size, fonts, a <title> for screen readers, a white background, the content."""
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}" '
-        f'viewBox="0 0 {_n(width)} {_n(height)}" font-family="Helvetica, Arial, sans-serif" '
-        f'font-size="{FONT_SIZE}" role="img">'
-    )
-    parts = [head, f"<title>{escape(title)}</title>", '<rect width="100%" height="100%" fill="#fff"/>']
-    return "\n".join([*parts, *content, "</svg>"]) + "\n"
 
 
 def forest_svg(table: ComparisonTable | EndpointTable, hazard_ratios: Sequence[HazardRatioRow] = ()) -> str:

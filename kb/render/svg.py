@@ -1,7 +1,10 @@
-"""What the hand-written SVG writers share: coordinates as fixed-point text, text and line elements, and
-labels wrapped onto lines of a column's width, never cut (escaping: kb.render.markup)."""
+"""What the hand-written SVG writers share: coordinates as fixed-point text, text, line and marker elements,
+labels wrapped onto lines of a column's width (never cut), the rows of wrapped labels the plots are made of,
+and the document around them (escaping: kb.render.markup)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from kb.render.markup import escape
 from kb.render.numbers import number_text
@@ -17,6 +20,12 @@ _EM = {
 _LOWER_EM = 0.56  # other lower-case letters, digits, #, _
 _UPPER_EM = 0.73  # other capitals
 _OTHER_EM = 0.8
+
+
+# The plots' text: the font size, one line of a wrapped label, and the space above and below a row's lines.
+FONT_SIZE = 12
+LINE_H = 15.0
+ROW_PAD = 6.0
 
 
 def coordinate(value: float, places: int) -> str:
@@ -78,3 +87,40 @@ def diamond_points(low: float, estimate: float, high: float, mid: float, half_he
     """The points of a diamond from `low` to `high` with its apex at `estimate`, centred on `mid`."""
     top, bottom = mid - half_height, mid + half_height
     return f"{_n(low)},{_n(mid)} {_n(estimate)},{_n(top)} {_n(high)},{_n(mid)} {_n(estimate)},{_n(bottom)}"
+
+
+def block_height(lines: int) -> float:
+    """The height of a row whose longest label takes `lines` lines."""
+    return max(lines, 1) * LINE_H + ROW_PAD
+
+
+def line_texts(
+    x: float, top: float, lines: Sequence[str], anchor: str = "start", extra: str = ""
+) -> list[str]:
+    """One <text> per line of a wrapped label, the first in the row starting at `top`."""
+    first = top + ROW_PAD / 2 + LINE_H - 4
+    return [text_element(x, first + i * LINE_H, line, anchor, extra) for i, line in enumerate(lines)]
+
+
+def centre_base(top: float, height: float) -> float:
+    """The baseline of one line of text centred in a row."""
+    return top + height / 2 + FONT_SIZE / 2 - 1.5
+
+
+def svg_document(title: str, width: float, height: float, content: Sequence[str]) -> str:
+    """The SVG document: its size, fonts, a <title> for screen readers, a white background, the content."""
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}" '
+        f'viewBox="0 0 {_n(width)} {_n(height)}" font-family="Helvetica, Arial, sans-serif" '
+        f'font-size="{FONT_SIZE}" role="img">'
+    )
+    parts = [head, f"<title>{escape(title)}</title>", '<rect width="100%" height="100%" fill="#fff"/>']
+    return "\n".join([*parts, *content, "</svg>"]) + "\n"
+
+
+def square(x: float, mid: float, side: float, fill: str, stroke: str, css: str = "marker") -> str:
+    """A square marker of side `side` centred on (x, mid)."""
+    return (
+        f'<rect class="{css}" x="{_n(x - side / 2)}" y="{_n(mid - side / 2)}" width="{_n(side)}" '
+        f'height="{_n(side)}" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
+    )
