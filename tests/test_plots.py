@@ -10,7 +10,7 @@ import pytest
 
 from kb.analysis.response_table import ComparisonTable, NotPooled, Pooled, Row, Source
 from kb.analysis.values import NOT_ESTIMABLE, REPORTED, HazardRatio, Interval
-from kb.render.forest_plot import HR_MAX, HR_MIN, HazardRatioRow, forest_svg
+from kb.render.forest_plot import HR_MAX, HR_MIN, HazardRatioRow, forest_svg, prop_x
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -276,9 +276,10 @@ def test_diamond_with_pooled_entry() -> None:
     diamonds = root.findall(f".//{SVG}polygon[@class='diamond']")
     assert len(diamonds) == 1
     xs = [float(p.split(",")[0]) for p in diamonds[0].get("points", "").split()]
-    # The diamond spans its CI: 22% to 41% of a 300 px axis starting at 565.
-    assert min(xs) == pytest.approx(565 + 3 * 22.0)
-    assert max(xs) == pytest.approx(565 + 3 * 41.0)
+    # The diamond spans its CI, 22% to 41%, on the proportion axis.
+    assert min(xs) == pytest.approx(prop_x(22.0))
+    assert max(xs) == pytest.approx(prop_x(41.0))
+    assert prop_x(41.0) - prop_x(22.0) == pytest.approx((prop_x(100.0) - prop_x(0.0)) * 0.19)
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "pooled (exploratory)" in texts
 
@@ -303,13 +304,17 @@ def test_special_characters_escaped(svg: str, root: ET.Element) -> None:
     assert "Trial <B>: hazard ratio 1.50 (95% CI 0.90-2.50) vs pomalidomide & dexamethasone" in hr_titles[1]
 
 
-def _hr_texts(root: ET.Element) -> dict[str, tuple[str, list[str]]]:
-    """Each HR line's title and its texts (label, then value), by label."""
+def _hr_texts(root: ET.Element) -> dict[str, tuple[str, dict[str, str]]]:
+    """Each HR line's title and its texts by class (label, comparator, value, source; wrapped lines joined),
+    by label."""
     out = {}
     for group in root.iter(f"{SVG}g"):
         if group.get("class") == "hr-row":
-            texts = [t.text or "" for t in group.iter(f"{SVG}text")]
-            out[texts[0]] = (group.findtext(f"{SVG}title", ""), texts)
+            texts: dict[str, str] = {}
+            for t in group.iter(f"{SVG}text"):
+                key = t.get("class", "")
+                texts[key] = f"{texts[key]} {t.text}" if key in texts else t.text or ""
+            out[texts["hr-label"]] = (group.findtext(f"{SVG}title", ""), texts)
     return out
 
 
@@ -321,8 +326,12 @@ def test_hr_text_is_formatted_from_the_values(root: ET.Element) -> None:
         "CASTOR: hazard ratio 0.39 (CI 0.28-0.53) vs bortezomib-dexamethasone; p < 0.0001; "
         "source: Palumbo 2016, NEJM"
     )
-    assert cells[1] == "0.39 (0.28-0.53) vs bortezomi…"  # clipped to the column; the title has it whole
-    assert texts["Trial <B>"][1][1] == "1.50 (0.90-2.50) vs pomalidom…"
+    assert cells["hr-value"] == "0.39 (0.28-0.53)"
+    # The comparator and the source under the label, whole (wrapped, never cut).
+    assert cells["hr-comparator"] == "vs bortezomib-dexamethasone"
+    assert cells["hr-source"] == "source: Palumbo 2016, NEJM"
+    assert texts["Trial <B>"][1]["hr-value"] == "1.50 (0.90-2.50)"
+    assert texts["Trial <B>"][1]["hr-comparator"] == "vs pomalidomide & dexamethasone"
 
 
 def test_hr_without_a_number_has_no_marker_and_says_why() -> None:
@@ -335,5 +344,6 @@ def test_hr_without_a_number_has_no_marker_and_says_why() -> None:
     )
     assert group.find(f"{SVG}rect[@class='hr-marker']") is None
     assert group.find(f"{SVG}line[@class='hr-ci']") is not None
-    assert _hr_texts(root)["Trial C"][1][1] == "NE (0.50-1.20) vs placebo"
+    assert _hr_texts(root)["Trial C"][1]["hr-value"] == "NE (0.50-1.20)"
+    assert _hr_texts(root)["Trial C"][1]["hr-comparator"] == "vs placebo"
     assert "hazard ratio NE (CI 0.50-1.20) vs placebo" in group.findtext(f"{SVG}title", "")

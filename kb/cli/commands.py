@@ -299,16 +299,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_drawing(args: argparse.Namespace, svg: str) -> None:
+    """The drawing to --out in the format its suffix names (SVG, PNG, PDF), else as SVG on stdout."""
+    from kb.render.image_formats import SVG, convert, image_format
+
+    _write(args, convert(svg, image_format(args.out) if args.out else SVG))
+
+
+def _drawing_out(args: argparse.Namespace) -> None:
+    """Refuse an --out the drawing cannot be written to before anything is read."""
+    from kb.render.image_formats import image_format
+
+    if args.out:
+        image_format(args.out)
+
+
 def cmd_plot_forest(args: argparse.Namespace) -> int:
     from kb.analysis.endpoint_table import EndpointTable
     from kb.analysis.response_rate import hazard_ratio_rows
     from kb.render.forest_plot import forest_svg
 
+    _drawing_out(args)
     kb, table = _comparison(args)
     if isinstance(table, EndpointTable) or args.endpoint != "response":
-        _write(args, forest_svg(table))
+        _write_drawing(args, forest_svg(table))
     else:
-        _write(args, forest_svg(table, hazard_ratio_rows(kb, table)))
+        _write_drawing(args, forest_svg(table, hazard_ratio_rows(kb, table)))
     return 0
 
 
@@ -316,6 +332,8 @@ def cmd_network(args: argparse.Namespace) -> int:
     from kb.analysis.network import citation_network, regimen_network, to_graphml, to_node_link
     from kb.render.network_svg import to_svg
 
+    if args.format == "svg":
+        _drawing_out(args)
     kb = _open_kb(args)
     graph = regimen_network(kb) if args.kind == "regimens" else citation_network(kb)
     if args.format == "graphml":
@@ -323,7 +341,7 @@ def cmd_network(args: argparse.Namespace) -> int:
     elif args.format == "json":
         _write(args, to_node_link(graph))
     else:
-        _write(args, to_svg(graph, f"{args.kind} network"))
+        _write_drawing(args, to_svg(graph, f"{args.kind} network"))
     return 0
 
 

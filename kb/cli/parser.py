@@ -21,6 +21,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+# What --out of a drawing takes (kb.render.image_formats).
+IMAGE_OUT_HELP = (
+    "the file to write, as SVG, PNG or PDF by its suffix (.svg, .png, .pdf); default: SVG on stdout"
+)
+
 # Where a command finds its knowledge base when it is given none (kb.paths.working_kb).
 KB_DEFAULT = "MMKB_KB, else the kb/data of the mmkb checkout you are in, else the shipped copy"
 
@@ -46,7 +51,7 @@ def _with_kb(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _with_selection(p: argparse.ArgumentParser) -> None:
+def _with_selection(p: argparse.ArgumentParser, out_help: str | None = None) -> None:
     p.add_argument("--by", default="refractory-status", choices=[*GROUPINGS, *PATIENT_ATTRIBUTES])
     p.add_argument("--threshold", default="PR", choices=list(THRESHOLDS))
     p.add_argument("--ci", default="clopper-pearson", choices=list(CI_METHODS))
@@ -68,7 +73,7 @@ def _with_selection(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--design", help="only this study design, by label or identifier (e.g. phase-2)")
     p.add_argument("--min-n", type=int, default=0)
-    p.add_argument("--out", metavar="FILE")
+    p.add_argument("--out", metavar="FILE", help=out_help)
     _with_kb(p)
 
 
@@ -204,8 +209,10 @@ def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("plot", help="plots")
     plots = p.add_subparsers(dest="plot_command", required=True, parser_class=_Parser)
-    c = plots.add_parser("forest", help="forest plot (SVG) of a comparison: response rates, or --endpoint")
-    _with_selection(c)
+    c = plots.add_parser(
+        "forest", help="forest plot (SVG, PNG or PDF) of a comparison: response rates, or --endpoint"
+    )
+    _with_selection(c, IMAGE_OUT_HELP)
     c.add_argument(
         "--endpoint",
         default="response",
@@ -216,8 +223,17 @@ def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("network", help="networkx views: regimen network or citation network")
     p.add_argument("--kind", required=True, choices=["regimens", "citations"])
-    p.add_argument("--format", default="json", choices=["graphml", "json", "svg"])
-    p.add_argument("--out", metavar="FILE")
+    p.add_argument(
+        "--format",
+        default="json",
+        choices=["graphml", "json", "svg"],
+        help="svg: a drawing, written as SVG, PNG or PDF according to --out's suffix",
+    )
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help=f"the file to write (default: stdout); with --format svg, {IMAGE_OUT_HELP}",
+    )
     _with_kb(p)
     p.set_defaults(func=commands.cmd_network)
 

@@ -5,7 +5,6 @@ not estimable is an open arrow to the axis end; a median not reached is a labell
 from __future__ import annotations
 
 import math
-import textwrap
 
 from kb.analysis.endpoint_table import (
     HAZARD_RATIO,
@@ -19,9 +18,7 @@ from kb.analysis.values import NOT_ESTIMABLE, NOT_REACHED, HazardRatio, Interval
 from kb.render.endpoint_typeset import data_cut_text, figure_cell, follow_up_text
 from kb.render.forest_plot import (
     AXIS_H,
-    CHAR_W,
     FAINT,
-    FONT_SIZE,
     FOOT_LINE_H,
     GREY,
     HEADER_H,
@@ -31,17 +28,23 @@ from kb.render.forest_plot import (
     PROP_X0,
     PROP_X1,
     ROW_H,
-    _clip,
+    SMALL_SIZE,
+    TITLE_SIZE,
+    WIDTH,
     _line,
     _n,
     _text,
 )
 from kb.render.markup import escape
 from kb.render.numbers import number_text
+from kb.render.svg import FONT_SIZE, block_height, centre_base, line_texts, svg_document, wrap
 
 COL_LABEL = 10.0
-COL_CUT = 300.0
-COL_TEXT_END = 545.0
+LABEL_W = 240.0
+COL_CUT = 260.0
+CUT_W = 250.0
+COL_TEXT_END = PROP_X0 - 20.0
+TEXT_W = COL_TEXT_END - COL_CUT - CUT_W - 10.0
 MARKER = 8.0
 HR_MIN, HR_MAX = 0.1, 4.0
 HR_TICKS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
@@ -155,19 +158,24 @@ def row_sentence(row: EndpointRow) -> str:
     return "; ".join(parts)
 
 
-def _row_group(row: EndpointRow, axis: Axis, y: float) -> list[str]:
-    mid = y + ROW_H / 2
-    base = mid + FONT_SIZE / 2 - 1.5
-    cut = f"cut {row.data_cut}" if row.data_cut is not None else ""
-    return [
+def _row_group(row: EndpointRow, axis: Axis, y: float) -> tuple[list[str], float]:
+    """A row's group (its <title> the full sentence) and its height: the cohort, the data cut and the figure
+    each wrapped whole."""
+    label = wrap(row.cohort, LABEL_W, FONT_SIZE)
+    cut = wrap(data_cut_text(row), CUT_W, FONT_SIZE)
+    figure = wrap(figure_cell(row), TEXT_W, FONT_SIZE)
+    height = block_height(max(len(label), len(cut), len(figure)))
+    mid, base = y + height / 2, centre_base(y, height)
+    out = [
         '<g class="row">',
         f"<title>{escape(row_sentence(row))}</title>",
-        _text(COL_LABEL, base, _clip(row.cohort, COL_CUT - COL_LABEL - 6)),
-        _text(COL_CUT, base, cut),
-        _text(COL_TEXT_END, base, _clip(figure_cell(row), COL_TEXT_END - COL_CUT - 50), "end"),
+        *line_texts(COL_LABEL, y, label, extra=' class="cohort"'),
+        *line_texts(COL_CUT, y, cut, extra=' class="data-cut"'),
+        *line_texts(COL_TEXT_END, y, figure, "end", ' class="figure"'),
         *_figure_marks(row, axis, mid, base),
         "</g>",
     ]
+    return out, height
 
 
 def _axis(axis: Axis, bottom: float) -> list[str]:
@@ -176,12 +184,12 @@ def _axis(axis: Axis, bottom: float) -> list[str]:
         x = axis.x(tick)
         out.append(_line(x, HEADER_H, x, bottom, FAINT, ' stroke-dasharray="2,3"'))
         out.append(_line(x, bottom, x, bottom + 4, "#000"))
-        out.append(_text(x, bottom + 16, number_text(tick), "middle"))
+        out.append(_text(x, bottom + 17, number_text(tick), "middle"))
     if axis.kind == HAZARD_RATIO:
         null_x = axis.x(1.0)
         out.append(_line(null_x, HEADER_H, null_x, bottom, "#000", ' class="hr-null"'))
     out.append(_line(PROP_X0, bottom, PROP_X1, bottom, "#000"))
-    out.append(_text((PROP_X0 + PROP_X1) / 2, bottom + 30, AXIS_TITLES[axis.kind], "middle"))
+    out.append(_text((PROP_X0 + PROP_X1) / 2, bottom + 32, AXIS_TITLES[axis.kind], "middle"))
     out.append("</g>")
     return out
 
@@ -193,21 +201,61 @@ def _body(table: EndpointTable, axis: Axis) -> tuple[list[str], float]:
     for row in table.rows:
         if row.stratum_key != current:
             current = row.stratum_key
-            base = y + ROW_H / 2 + FONT_SIZE / 2 - 1.5
-            heading = _text(COL_LABEL, base, row.stratum, extra=' font-weight="bold"')
-            body.append(f'<g class="stratum">{heading}</g>')
-            y += ROW_H
-        body += _row_group(row, axis, y)
-        y += ROW_H
+            lines = wrap(row.stratum, PROP_X0 - COL_LABEL - 10, FONT_SIZE)
+            heading = line_texts(COL_LABEL, y, lines, extra=' font-weight="bold"')
+            body.append(f'<g class="stratum">{"".join(heading)}</g>')
+            y += block_height(len(lines))
+        group, height = _row_group(row, axis, y)
+        body += group
+        y += height
     return body, max(y, HEADER_H + ROW_H)
 
 
-def _footer(table: EndpointTable, width: float, top: float) -> tuple[list[str], float]:
-    wrap_at = max(int((width - 2 * MARGIN) / CHAR_W), 20)
+def _legend(body: list[str], axis: Axis, top: float) -> tuple[list[str], float]:
+    """What the marks the plot draws mean: the estimate, its interval, an open bound, not reached."""
+    drawn = "".join(body)
+    x_mark, x_text, step = 30.0, 70.0, 20.0
+    entries = [
+        (
+            f'<rect x="{_n(x_mark - MARKER / 2)}" y="{_n(-MARKER / 2)}" width="{_n(MARKER)}" '
+            f'height="{_n(MARKER)}" fill="{INK}" stroke="{INK}"/>',
+            "square: the estimate (one size for all)",
+        ),
+        (
+            _line(x_mark - 18, 0, x_mark + 18, 0, INK, ' stroke-width="1.5"'),
+            "line: its confidence interval, at the level the source states (CI where it states none)",
+        ),
+    ]
+    arrow = (
+        f'points="{_n(x_mark + 12)},-4 {_n(x_mark + 18)},0 {_n(x_mark + 12)},4" fill="none" stroke="{INK}"'
+    )
+    if 'class="ne-arrow"' in drawn:
+        entries.append((f"<polyline {arrow}/>", "open arrow: a bound the source gives as not estimable"))
+    if 'class="open-bound"' in drawn:
+        entries.append((f"<polyline {arrow}/>", "open arrow: a bound the source does not give"))
+    if 'class="not-reached"' in drawn:
+        entries.append((f"<polyline {arrow}/>", "not reached: the median was not reached, so no number"))
+    if axis.kind == HAZARD_RATIO:
+        entries.append(
+            (_line(x_mark, -8, x_mark, 8, "#000"), "vertical line: no difference (hazard ratio 1); log scale")
+        )
+    out = ['<g class="legend">', _text(COL_LABEL, top + 14, "Legend", extra=' font-weight="bold"')]
+    y = top + 20
+    for i, (mark, meaning) in enumerate(entries):
+        mid = y + step * (i + 0.5)
+        out.append(
+            f'<g class="legend-entry"><g transform="translate(0 {_n(mid)})">{mark}</g>'
+            f"{_text(x_text, mid + FONT_SIZE / 2 - 1.5, meaning)}</g>"
+        )
+    out.append("</g>")
+    return out, y + step * len(entries)
+
+
+def _footer(table: EndpointTable, top: float) -> tuple[list[str], float]:
     y = top + FOOT_LINE_H
-    out = ['<g class="footer" font-size="10">']
+    out = [f'<g class="footer" font-size="{SMALL_SIZE}">']
     for note in table.footnotes():
-        for line in textwrap.wrap(note, wrap_at) or [""]:
+        for line in wrap(note, WIDTH - 2 * MARGIN, SMALL_SIZE):
             out.append(_text(MARGIN, y, line))
             y += FOOT_LINE_H
     out.append("</g>")
@@ -217,12 +265,11 @@ def _footer(table: EndpointTable, width: float, top: float) -> tuple[list[str], 
 def endpoint_forest_svg(table: EndpointTable) -> str:
     """The forest plot of an endpoint table as an SVG document."""
     axis = Axis(table.endpoint.kind, table)
-    width = PROP_X1 + 25.0
     body, bottom = _body(table, axis)
     head_base = HEADER_H - 8
     title = f"{table.endpoint.label[0].upper()}{table.endpoint.label[1:]} by {table.grouping}"
     out = [
-        _text(COL_LABEL, 16, title, extra=' font-weight="bold" font-size="13"'),
+        _text(COL_LABEL, 18, title, extra=f' font-weight="bold" font-size="{TITLE_SIZE}"'),
         '<g class="header" font-weight="bold">',
         _text(COL_LABEL, head_base, "Cohort"),
         _text(COL_CUT, head_base, "Data cut"),
@@ -232,17 +279,8 @@ def endpoint_forest_svg(table: EndpointTable) -> str:
         *_axis(axis, bottom),
         *body,
     ]
-    footer, y = _footer(table, width, bottom + AXIS_H + 8)
+    legend, y = _legend(body, axis, bottom + AXIS_H)
+    out += legend
+    footer, y = _footer(table, y + 4)
     out += footer
-    height = y + MARGIN
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}" '
-        f'viewBox="0 0 {_n(width)} {_n(height)}" font-family="Helvetica, Arial, sans-serif" '
-        f'font-size="{FONT_SIZE}" role="img">'
-    )
-    parts = [
-        head,
-        f"<title>Forest plot: {escape(title)}</title>",
-        '<rect width="100%" height="100%" fill="#fff"/>',
-    ]
-    return "\n".join([*parts, *out, "</svg>"]) + "\n"
+    return svg_document(f"Forest plot: {title}", WIDTH, y + MARGIN, out)

@@ -1,9 +1,16 @@
-"""Forest plots of a comparison table as hand-written, deterministic SVG; endpoint tables: endpoint_forest."""
+"""Forest plots of a comparison table as hand-written, deterministic SVG; endpoint tables: endpoint_forest.
+
+The layout follows what reviewers know from R's meta::forest and forestploter: full study and cohort labels
+wrapped onto as many lines as they need (never cut), columns for x/n and the rate with its interval, the
+proportion panel with its stratum headings and pooled diamonds, the hazard-ratio panel below it (each line
+naming its comparator and data cut), a legend of the markers, and the footnotes. The drawing is 970 px
+wide and its smallest text 11 px: shown 1,280 px wide that text is 14.5 px, and it stays at least 10 px
+down to 880 px."""
 
 from __future__ import annotations
 
 import math
-import textwrap
+from collections import Counter
 from collections.abc import Sequence
 
 from kb.analysis.endpoint_table import ENDPOINTS, EndpointTable
@@ -13,7 +20,6 @@ from kb.render.markup import escape
 from kb.render.numbers import (
     HAZARD_RATIO_PLACES,
     figure_text,
-    hazard_ratio_text,
     interval_text,
     level_text,
     number_text,
@@ -21,62 +27,71 @@ from kb.render.numbers import (
     percent_range,
     percent_text,
 )
-from kb.render.svg import coordinate
+from kb.render.svg import (
+    FONT_SIZE,
+    LINE_H,
+    ROW_PAD,
+    block_height,
+    centre_base,
+    coordinate,
+    diamond_points,
+    line_element,
+    line_texts,
+    square,
+    svg_document,
+    text_element,
+    wrap,
+)
+
+__all__ = ["HazardRatioRow", "forest_svg", "hr_sentence", "pooled_sentence", "row_sentence"]
 
 # Layout, in px. Fixed so that the same table always gives the same bytes.
 MARGIN = 10.0
-ROW_H = 20.0
-HEADER_H = 44.0
-AXIS_H = 36.0
+SMALL_SIZE = 11  # footnotes and sources
+TITLE_SIZE = 14
+ROW_H = LINE_H + ROW_PAD  # a row of one line
+HEADER_H = 48.0
+AXIS_H = 40.0
 FOOT_LINE_H = 14.0
-CHAR_W = 6.6  # a conservative average glyph width at the 11 px font
 
 COL_STUDY = 10.0
-COL_COHORT = 125.0
-COL_XN_END = 400.0
-COL_RATE_END = 545.0
-PROP_X0 = 565.0
-PROP_X1 = 865.0
+STUDY_W = 190.0
+COL_COHORT = 210.0
+COHORT_W = 220.0
+COL_XN_END = 535.0
+COL_RATE_END = 675.0
+PROP_X0 = 695.0
+PROP_X1 = 945.0
+WIDTH = PROP_X1 + 25.0
 PROP_TICKS = (0, 25, 50, 75, 100)
 
-HR_GAP = 45.0
-HR_LABEL_W = 170.0
-HR_AXIS_W = 200.0
-HR_TEXT_W = 210.0
+HR_LABEL_W = COL_COHORT + COHORT_W - COL_STUDY  # the HR panel's labels span the study and cohort columns
+HR_AXIS_W = PROP_X1 - PROP_X0
 HR_MIN, HR_MAX = 0.1, 4.0
 HR_TICKS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 HR_MARKER = 8.0
+PANEL_GAP = 16.0
 
 # Square side = SIDE_PER_ROOT_N * sqrt(n), so that area is proportional to n; fixed (not relative to
 # the table) so that plots of different tables stay comparable.
 SIDE_PER_ROOT_N = 0.8
 SIDE_MIN, SIDE_MAX = 3.0, 16.0
+LEGEND_N = (10, 100)  # the sizes the legend shows
 
 INK = "#1f3b73"
 GREY = "#888"
 FAINT = "#ddd"
-FONT_SIZE = 11
 
 HOLLOW_ORIGINS = frozenset({"ambiguous", "inconsistent", "unknown"})
 METHOD_NAMES = {"clopper-pearson": "Clopper-Pearson", "wilson": "Wilson", "jeffreys": "Jeffreys"}
 
+# The shared element writers under their short names.
+_text = text_element
+_line = line_element
+
 
 def _n(value: float) -> str:
     return coordinate(value, 2)
-
-
-def _clip(text: str, width_px: float) -> str:
-    limit = max(int(width_px / CHAR_W), 2)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _text(x: float, y: float, content: str, anchor: str = "start", extra: str = "") -> str:
-    anchor_attr = "" if anchor == "start" else f' text-anchor="{anchor}"'
-    return f'<text x="{_n(x)}" y="{_n(y)}"{anchor_attr}{extra}>{escape(content)}</text>'
-
-
-def _line(x1: float, y1: float, x2: float, y2: float, stroke: str, extra: str = "") -> str:
-    return f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{stroke}"{extra}/>'
 
 
 def prop_x(pct: float) -> float:
@@ -84,7 +99,7 @@ def prop_x(pct: float) -> float:
     return PROP_X0 + (PROP_X1 - PROP_X0) * min(max(pct, 0.0), 100.0) / 100.0
 
 
-def hr_x(value: float, x0: float) -> float:
+def hr_x(value: float, x0: float = PROP_X0) -> float:
     """The x coordinate of a hazard ratio on the log axis starting at x0 (clamped to the axis)."""
     clamped = min(max(value, HR_MIN), HR_MAX)
     span = math.log(HR_MAX) - math.log(HR_MIN)
@@ -114,8 +129,36 @@ def _rate_text(row: Row) -> str:
     return f"{row.rate_text} ({percent_range(row.ci_low_pct, row.ci_high_pct)})"
 
 
-def row_sentence(row: Row) -> str:
-    """The full sentence for a row: study, cohort, count, rate with CI, flags and sources."""
+def _cohort(row: Row) -> str:
+    """The cohort as a line names it, with the adverse event where the rows are per event."""
+    return f"{row.event}: {row.cohort}" if row.event else row.cohort
+
+
+def cohort_labels(rows: Sequence[Row]) -> list[str]:
+    """Each row's cohort label; where two rows of the table would read the same (study and cohort), each
+    is told apart by its regimen and, where those differ too, its data cut."""
+    same = Counter((row.study, _cohort(row)) for row in rows)
+    regimens: dict[tuple[str, str], set[str]] = {}
+    cuts: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        key = (row.study, _cohort(row))
+        regimens.setdefault(key, set()).add(row.regimen)
+        cuts.setdefault(key, set()).add(row.data_cut)
+    labels = []
+    for row in rows:
+        key = (row.study, _cohort(row))
+        label = _cohort(row)
+        if same[key] > 1 and len(regimens[key]) > 1 and row.regimen:
+            label += f"; regimen: {row.regimen}"
+        if same[key] > 1 and len(cuts[key]) > 1:
+            label += f"; data cut {row.data_cut}" if row.data_cut else "; no data cut stated"
+        labels.append(label)
+    return labels
+
+
+def row_sentence(row: Row, cohort: str | None = None) -> str:
+    """The full sentence for a row: study, cohort (as `cohort` labels it, if given), count, rate with CI,
+    flags and sources."""
     # response at a threshold; another proportion (an adverse event, MRD negativity) by what was counted
     if row.threshold:
         answer, counted = f"responded ({row.threshold} or better)", f"responding ({row.threshold} or better)"
@@ -141,7 +184,7 @@ def row_sentence(row: Row) -> str:
         method = METHOD_NAMES.get(row.ci_method, row.ci_method)
         ci = percent_range(row.ci_low_pct, row.ci_high_pct)
         rate = f"{row.rate_text}% (95% CI {ci}, {method})"
-    parts = [f"{row.study}: {_cohort(row)}: {count}, {rate}"]
+    parts = [f"{row.study}: {cohort or _cohort(row)}: {count}, {rate}"]
     if row.caveats:
         parts.append("flags: " + ", ".join(row.caveats))
     if row.other_values:
@@ -173,15 +216,25 @@ def hr_sentence(row: HazardRatioRow) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def _row_group(row: Row, y: float) -> list[str]:
-    mid = y + ROW_H / 2
-    base = mid + FONT_SIZE / 2 - 1.5
+def hr_value_text(row: HazardRatioRow) -> str:
+    """The hazard ratio with its interval as the panel prints it: "0.37 (0.27-0.52)", "NE (0.50-1.20)"."""
+    hr = row.value
+    text = figure_text(hr.estimate, hr.status, HAZARD_RATIO_PLACES)
+    return text if hr.interval is None else f"{text} ({interval_text(hr.interval, HAZARD_RATIO_PLACES)})"
+
+
+def _row_group(row: Row, cohort: str, y: float) -> tuple[list[str], float]:
+    """A row's group (its <title> the full sentence) and its height."""
+    study_lines = wrap(row.study, STUDY_W, FONT_SIZE)
+    cohort_lines = wrap(cohort, COHORT_W, FONT_SIZE)
+    height = block_height(max(len(study_lines), len(cohort_lines)))
+    mid, base = y + height / 2, centre_base(y, height)
     colour = GREY if is_grey(row) else INK
     out = [
         '<g class="row">',
-        f"<title>{escape(row_sentence(row))}</title>",
-        _text(COL_STUDY, base, _clip(row.study, COL_COHORT - COL_STUDY - 6)),
-        _text(COL_COHORT, base, _clip(_cohort(row), COL_XN_END - 50 - COL_COHORT)),
+        f"<title>{escape(row_sentence(row, cohort))}</title>",
+        *line_texts(COL_STUDY, y, study_lines, extra=' class="study"'),
+        *line_texts(COL_COHORT, y, cohort_lines, extra=' class="cohort"'),
         _text(COL_XN_END, base, row.x_over_n, "end"),
         _text(COL_RATE_END, base, _rate_text(row), "end"),
     ]
@@ -191,21 +244,16 @@ def _row_group(row: Row, y: float) -> list[str]:
         if row.ci_low_pct is not None and row.ci_high_pct is not None:
             x1, x2 = prop_x(row.ci_low_pct), prop_x(row.ci_high_pct)
             out.append(_line(x1, mid, x2, mid, colour, ' class="ci" stroke-width="1.5"'))
-        side = marker_side(row.n)
         fill = "none" if is_hollow(row) else colour
-        out.append(
-            f'<rect class="marker" x="{_n(prop_x(row.rate_pct) - side / 2)}" y="{_n(mid - side / 2)}" '
-            f'width="{_n(side)}" height="{_n(side)}" fill="{fill}" stroke="{colour}" stroke-width="1.5"/>'
-        )
+        out.append(square(prop_x(row.rate_pct), mid, marker_side(row.n), fill, colour))
     out.append("</g>")
-    return out
+    return out, height
 
 
 def _pooled_group(pooled: Pooled, stratum: str, y: float) -> list[str]:
-    mid = y + ROW_H / 2
-    base = mid + FONT_SIZE / 2 - 1.5
+    mid, base = y + ROW_H / 2, centre_base(y, ROW_H)
     lo, hi, est = prop_x(pooled.ci_low_pct), prop_x(pooled.ci_high_pct), prop_x(pooled.rate_pct)
-    points = f"{_n(lo)},{_n(mid)} {_n(est)},{_n(mid - 6)} {_n(hi)},{_n(mid)} {_n(est)},{_n(mid + 6)}"
+    points = diamond_points(lo, est, hi, mid, 6)
     rate = f"{percent_text(pooled.rate_pct)} ({percent_range(pooled.ci_low_pct, pooled.ci_high_pct)})"
     return [
         '<g class="pooled">',
@@ -218,58 +266,90 @@ def _pooled_group(pooled: Pooled, stratum: str, y: float) -> list[str]:
     ]
 
 
-def _hr_group(row: HazardRatioRow, y: float, x_label: float, x_axis: float) -> list[str]:
-    mid = y + ROW_H / 2
-    base = mid + FONT_SIZE / 2 - 1.5
-    hr = row.value
-    out = ['<g class="hr-row">', f"<title>{escape(hr_sentence(row))}</title>"]
-    out.append(_text(x_label, base, _clip(row.label, HR_LABEL_W - 8)))
-    if hr.interval is not None and hr.interval.low is not None and hr.interval.high is not None:
-        x1, x2 = hr_x(hr.interval.low, x_axis), hr_x(hr.interval.high, x_axis)
-        out.append(_line(x1, mid, x2, mid, INK, ' class="hr-ci" stroke-width="1.5"'))
-    if hr.estimate is not None:
-        half = HR_MARKER / 2
-        cx = hr_x(hr.estimate, x_axis)
-        out.append(
-            f'<rect class="hr-marker" x="{_n(cx - half)}" y="{_n(mid - half)}" width="{_n(HR_MARKER)}" '
-            f'height="{_n(HR_MARKER)}" fill="{INK}" stroke="{INK}"/>'
-        )
-    out.append(_text(x_axis + HR_AXIS_W + 10, base, _clip(hazard_ratio_text(hr), HR_TEXT_W - 10)))
-    out.append("</g>")
-    return out
-
-
-def _body(
-    table: ComparisonTable, hazard_ratios: Sequence[HazardRatioRow], hr_x0: float, hr_axis_x: float
-) -> tuple[list[str], float]:
-    """The rows of every stratum with its pooled estimate, and the HR rows beside them; and where they end."""
-    strata: dict[str, list[Row]] = {}
-    for row in table.rows:
-        strata.setdefault(row.stratum_key, []).append(row)
+def _proportion_rows(table: ComparisonTable) -> tuple[list[str], float]:
+    """The rows of every stratum under its heading, with its pooled estimate; and where they end."""
+    strata: dict[str, list[tuple[Row, str]]] = {}
+    for row, cohort in zip(table.rows, cohort_labels(table.rows), strict=True):
+        strata.setdefault(row.stratum_key, []).append((row, cohort))
     pooled = {p.stratum_key: p for p in table.pooling if isinstance(p, Pooled)}
     body: list[str] = []
     y = HEADER_H
     for key, rows in strata.items():
-        base = y + ROW_H / 2 + FONT_SIZE / 2 - 1.5
-        heading = _text(COL_STUDY, base, rows[0].stratum, extra=' font-weight="bold"')
-        body.append(f'<g class="stratum">{heading}</g>')
-        y += ROW_H
-        for row in rows:
-            body.extend(_row_group(row, y))
-            y += ROW_H
+        stratum = rows[0][0].stratum
+        lines = wrap(stratum, PROP_X0 - COL_STUDY - 10, FONT_SIZE)
+        heading = line_texts(COL_STUDY, y, lines, extra=' font-weight="bold"')
+        body.append(f'<g class="stratum">{"".join(heading)}</g>')
+        y += block_height(len(lines))
+        for row, cohort in rows:
+            group, height = _row_group(row, cohort, y)
+            body.extend(group)
+            y += height
         if key in pooled:
-            body.extend(_pooled_group(pooled[key], rows[0].stratum, y))
+            body.extend(_pooled_group(pooled[key], stratum, y))
             y += ROW_H
-    hr_y = HEADER_H
+    return body, max(y, HEADER_H + ROW_H)
+
+
+def _hr_group(row: HazardRatioRow, y: float) -> tuple[list[str], float]:
+    """A hazard ratio's line: the arm, endpoint and data cut, its comparator and source, each wrapped whole;
+    the estimate and interval as text and on the log axis."""
+    hr = row.value
+    label = wrap(row.label, HR_LABEL_W, FONT_SIZE)
+    versus = wrap(f"vs {hr.comparator}", HR_LABEL_W, FONT_SIZE)
+    source = wrap(f"source: {hr.source}", HR_LABEL_W, FONT_SIZE) if hr.source else []
+    height = block_height(len(label) + len(versus) + len(source))
+    mid, base = y + height / 2, centre_base(y, height)
+    out = [
+        '<g class="hr-row">',
+        f"<title>{escape(hr_sentence(row))}</title>",
+        *line_texts(COL_STUDY, y, label, extra=' class="hr-label"'),
+        *line_texts(COL_STUDY, y + len(label) * LINE_H, versus, extra=' class="hr-comparator"'),
+        _text(COL_RATE_END, base, hr_value_text(row), "end", ' class="hr-value"'),
+        *line_texts(
+            COL_STUDY,
+            y + (len(label) + len(versus)) * LINE_H,
+            source,
+            extra=f' class="hr-source" fill="{GREY}" font-size="{SMALL_SIZE}"',
+        ),
+    ]
+    if hr.interval is not None and hr.interval.low is not None and hr.interval.high is not None:
+        x1, x2 = hr_x(hr.interval.low), hr_x(hr.interval.high)
+        out.append(_line(x1, mid, x2, mid, INK, ' class="hr-ci" stroke-width="1.5"'))
+    if hr.estimate is not None:
+        out.append(square(hr_x(hr.estimate), mid, HR_MARKER, INK, INK, "hr-marker"))
+    out.append("</g>")
+    return out, height
+
+
+def _hr_panel(hazard_ratios: Sequence[HazardRatioRow], top: float) -> tuple[list[str], float]:
+    """The hazard-ratio panel below the proportions: its header, one line per hazard ratio, the log axis
+    with the line of no effect at 1; and where it ends."""
+    head_base = top + 20
+    rows_top = top + 28
+    out = [
+        '<g class="header" font-weight="bold">',
+        _text(COL_STUDY, head_base, "Hazard ratio: arm vs comparator, by data cut"),
+        _text(COL_RATE_END, head_base, "HR (CI)", "end"),
+        _text((PROP_X0 + PROP_X1) / 2, head_base, "HR (log scale)", "middle"),
+        "</g>",
+        _line(MARGIN, rows_top, PROP_X1, rows_top, FAINT),
+    ]
+    y = rows_top
     for hr in hazard_ratios:
-        body.extend(_hr_group(hr, hr_y, hr_x0, hr_axis_x))
-        hr_y += ROW_H
-    return body, max(y, hr_y, HEADER_H + ROW_H)
-
-
-def _cohort(row: Row) -> str:
-    """The cohort as a line names it, with the adverse event where the rows are per event."""
-    return f"{row.event}: {row.cohort}" if row.event else row.cohort
+        group, height = _hr_group(hr, y)
+        out.extend(group)
+        y += height
+    null_x = hr_x(1.0)
+    out += ['<g class="hr-axis">', _line(null_x, rows_top, null_x, y, "#000", ' class="hr-null"')]
+    for tick in HR_TICKS:
+        x = hr_x(tick)
+        out.append(_line(x, y, x, y + 4, "#000"))
+        out.append(_text(x, y + 17, number_text(tick), "middle"))
+    out.append(_line(PROP_X0, y, PROP_X1, y, "#000"))
+    out.append(_text(null_x - 6, y + 32, "← lower hazard in the arm", "end"))
+    out.append(_text(null_x + 6, y + 32, "higher hazard →"))
+    out.append("</g>")
+    return out, y + AXIS_H
 
 
 def _proportion_label(table: ComparisonTable) -> str | None:
@@ -287,17 +367,15 @@ def _axis_title(table: ComparisonTable) -> str:
     return "Proportion, %" if _proportion_label(table) else "Response rate, %"
 
 
-def _headers_and_axes(
-    table: ComparisonTable, with_hr: bool, width: float, hr_x0: float, hr_axis_x: float, body_bottom: float
-) -> list[str]:
-    """The title, column headers, and the proportion axis (and the HR axis when there is an HR panel)."""
+def _headers_and_axis(table: ComparisonTable, body_bottom: float) -> list[str]:
+    """The title, the column headers, and the proportion axis with its gridlines."""
     head_base = HEADER_H - 8
     out: list[str] = [
         _text(
             COL_STUDY,
-            16,
+            18,
             f"{_subject(table)} by {table.grouping}",
-            extra=' font-weight="bold" font-size="13"',
+            extra=f' font-weight="bold" font-size="{TITLE_SIZE}"',
         ),
         '<g class="header" font-weight="bold">',
         _text(COL_STUDY, head_base, "Study"),
@@ -307,38 +385,78 @@ def _headers_and_axes(
         _text((PROP_X0 + PROP_X1) / 2, head_base, _axis_title(table), "middle"),
         "</g>",
         _line(MARGIN, HEADER_H, PROP_X1, HEADER_H, FAINT),
+        '<g class="prop-axis">',
     ]
-    # The proportion axis: gridlines through the body, ticks and labels below it.
-    out.append('<g class="prop-axis">')
     for tick in PROP_TICKS:
         x = prop_x(tick)
         out.append(_line(x, HEADER_H, x, body_bottom, FAINT, ' stroke-dasharray="2,3"'))
         out.append(_line(x, body_bottom, x, body_bottom + 4, "#000"))
-        out.append(_text(x, body_bottom + 16, str(tick), "middle"))
+        out.append(_text(x, body_bottom + 17, str(tick), "middle"))
     out.append(_line(PROP_X0, body_bottom, PROP_X1, body_bottom, "#000"))
     out.append("</g>")
-    if with_hr:
-        null_x = hr_x(1.0, hr_axis_x)
-        out += [
-            '<g class="header" font-weight="bold">',
-            _text(hr_x0, head_base, "Hazard ratio"),
-            _text(hr_axis_x + HR_AXIS_W / 2, head_base, "HR (log scale)", "middle"),
-            _text(hr_axis_x + HR_AXIS_W + 10, head_base, "HR (95% CI) vs comparator"),
-            "</g>",
-            _line(hr_x0, HEADER_H, width - MARGIN, HEADER_H, FAINT),
-            '<g class="hr-axis">',
-            _line(null_x, HEADER_H, null_x, body_bottom, "#000", ' class="hr-null"'),
-        ]
-        for hr_tick in HR_TICKS:
-            x = hr_x(hr_tick, hr_axis_x)
-            out.append(_line(x, body_bottom, x, body_bottom + 4, "#000"))
-            out.append(_text(x, body_bottom + 16, number_text(hr_tick), "middle"))
-        out.append(_line(hr_axis_x, body_bottom, hr_axis_x + HR_AXIS_W, body_bottom, "#000"))
-        out.append("</g>")
     return out
 
 
-def _footer(table: ComparisonTable, width: float, body_bottom: float) -> tuple[list[str], float]:
+def _legend(table: ComparisonTable, with_hr: bool, top: float) -> tuple[list[str], float]:
+    """What the marks mean: the square's size (area proportional to n, two sizes shown), its line, hollow
+    and grey squares, the pooled diamond and the hazard-ratio mark, each where the plot draws it."""
+    method = METHOD_NAMES.get(table.ci_method, table.ci_method)
+    x_mark, x_text, step = 30.0, 70.0, 20.0
+    out = ['<g class="legend">', _text(COL_STUDY, top + 14, "Legend", extra=' font-weight="bold"')]
+    y = top + 20
+    small, large = (marker_side(n) for n in LEGEND_N)
+    entries: list[tuple[str, str]] = [
+        (
+            square(x_mark - 8, y + step / 2, small, INK, INK, "marker-key")
+            + square(x_mark + 10, y + step / 2, large, INK, INK, "marker-key"),
+            f"square: the rate; its area is proportional to n, the patients in the cohort "
+            f"(shown: n = {LEGEND_N[0]} and n = {LEGEND_N[1]})",
+        ),
+        (
+            _line(x_mark - 18, y + step * 1.5, x_mark + 18, y + step * 1.5, INK, ' stroke-width="1.5"'),
+            f"line: the 95% confidence interval ({method})",
+        ),
+    ]
+    if any(is_hollow(row) for row in table.rows):
+        entries.append(
+            (
+                square(x_mark, y + step * (len(entries) + 0.5), 8.0, "none", INK, "marker-key"),
+                "hollow square: the count is not printed (reconstructed, ambiguous or unknown)",
+            )
+        )
+    if any(is_grey(row) for row in table.rows):
+        entries.append(
+            (
+                square(x_mark, y + step * (len(entries) + 0.5), 8.0, GREY, GREY, "marker-key"),
+                "grey: a case report (individual patients, no denominator of a defined population)",
+            )
+        )
+    if any(isinstance(p, Pooled) for p in table.pooling):
+        mid = y + step * (len(entries) + 0.5)
+        points = diamond_points(x_mark - 18, x_mark, x_mark + 18, mid, 6)
+        entries.append(
+            (
+                f'<polygon points="{points}" fill="{INK}" fill-opacity="0.35" stroke="{INK}"/>',
+                "diamond: the pooled estimate (exploratory), spanning its 95% confidence interval",
+            )
+        )
+    if with_hr:
+        mid = y + step * (len(entries) + 0.5)
+        entries.append(
+            (
+                _line(x_mark - 18, mid, x_mark + 18, mid, INK, ' stroke-width="1.5"')
+                + square(x_mark, mid, HR_MARKER, INK, INK, "hr-marker-key"),
+                "hazard ratio (one size for all) with its interval; the vertical line is no difference (1)",
+            )
+        )
+    for i, (mark, meaning) in enumerate(entries):
+        mid = y + step * (i + 0.5)
+        out.append(f'<g class="legend-entry">{mark}{_text(x_text, mid + FONT_SIZE / 2 - 1.5, meaning)}</g>')
+    out.append("</g>")
+    return out, y + step * len(entries)
+
+
+def _footer(table: ComparisonTable, top: float) -> tuple[list[str], float]:
     """Footnotes, reasons for not pooling and the flags fired, wrapped to the width; and where they end."""
     notes = list(table.footnotes())
     labels = {row.stratum_key: row.stratum for row in table.rows}
@@ -349,11 +467,10 @@ def _footer(table: ComparisonTable, width: float, body_bottom: float) -> tuple[l
     fired = table.caveat_codes()
     if fired:
         notes.append("Flags fired: " + ", ".join(fired))
-    wrap_at = max(int((width - 2 * MARGIN) / CHAR_W), 20)
-    y = body_bottom + AXIS_H + FOOT_LINE_H
-    out = ['<g class="footer" font-size="10">']
+    y = top + FOOT_LINE_H
+    out = [f'<g class="footer" font-size="{SMALL_SIZE}">']
     for note in notes:
-        for line in textwrap.wrap(note, wrap_at) or [""]:
+        for line in wrap(note, WIDTH - 2 * MARGIN, SMALL_SIZE):
             out.append(_text(MARGIN, y, line))
             y += FOOT_LINE_H
     out.append("</g>")
@@ -367,32 +484,16 @@ def forest_svg(table: ComparisonTable | EndpointTable, hazard_ratios: Sequence[H
         from kb.render.endpoint_forest import endpoint_forest_svg
 
         return endpoint_forest_svg(table)
-    hr_x0 = PROP_X1 + HR_GAP
-    hr_axis_x = hr_x0 + HR_LABEL_W
-    width = hr_axis_x + HR_AXIS_W + HR_TEXT_W if hazard_ratios else PROP_X1 + 25.0
-    body, body_bottom = _body(table, hazard_ratios, hr_x0, hr_axis_x)
-    out = _headers_and_axes(table, bool(hazard_ratios), width, hr_x0, hr_axis_x, body_bottom)
+    body, body_bottom = _proportion_rows(table)
+    out = _headers_and_axis(table, body_bottom)
     out.extend(body)
-    footer, y = _footer(table, width, body_bottom)
+    y = body_bottom + AXIS_H
+    if hazard_ratios:
+        panel, y = _hr_panel(hazard_ratios, y + PANEL_GAP)
+        out.extend(panel)
+    legend, y = _legend(table, bool(hazard_ratios), y)
+    out.extend(legend)
+    footer, y = _footer(table, y + 4)
     out.extend(footer)
-    height = y + MARGIN
-
     subject = _proportion_label(table) or f"response ({table.threshold} or better)"
-    title = f"Forest plot: {subject} by {table.grouping}"
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}" '
-        f'viewBox="0 0 {_n(width)} {_n(height)}" font-family="Helvetica, Arial, sans-serif" '
-        f'font-size="{FONT_SIZE}" role="img">'
-    )
-    return (
-        "\n".join(
-            [
-                head,
-                f"<title>{escape(title)}</title>",
-                '<rect width="100%" height="100%" fill="#fff"/>',
-                *out,
-                "</svg>",
-            ]
-        )
-        + "\n"
-    )
+    return svg_document(f"Forest plot: {subject} by {table.grouping}", WIDTH, y + MARGIN, out)

@@ -1,4 +1,5 @@
-"""The regimen and citation networks drawn as hand-written, deterministic SVG."""
+"""The regimen and citation networks drawn as hand-written, deterministic SVG: the regimen network labels
+its head-to-head comparisons and sequences, and says why a regimen stands alone."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import networkx as nx
 
 from kb.analysis.network import CITES, HEAD_TO_HEAD, SEQUENCE, SUMMARIZES
 from kb.render.markup import escape
-from kb.render.svg import coordinate
+from kb.render.svg import coordinate, wrap
 
 _EDGE_STYLE: dict[str, tuple[str, str, str]] = {  # kind -> (colour, width, dash pattern)
     HEAD_TO_HEAD: ("#1f4e79", "2.0", ""),
@@ -20,9 +21,19 @@ _EDGE_STYLE: dict[str, tuple[str, str, str]] = {  # kind -> (colour, width, dash
     SUMMARIZES: ("#6b6b6b", "0.8", "2 3"),
 }
 _OTHER_EDGE = ("#444444", "1.0", "")
+_KIND_MEANINGS = {  # what the legend says an edge of each kind is
+    HEAD_TO_HEAD: "head-to-head comparison in one study (arrow: from the arm to its comparator)",
+    SEQUENCE: "sequence (arrow: from the regimen a cohort had to the one it received next)",
+}
 _NODE_COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#9d755d", "#bab0ac")
 _NODE_RADIUS = 7.0
-_LABEL_CHARS = {"radial": 36, "horizontal": 48, "centre": 48}  # longer labels end in an ellipsis
+_LABEL_WIDTH = {"radial": 230.0, "horizontal": 300.0, "centre": 300.0}  # px; longer labels wrap, whole
+_FONT_SIZE = 11
+_EDGE_LABEL_WIDTH = 260.0
+_LINE_H = 13.0
+# The white outline that keeps a label legible over the edges it crosses: a copy of the text drawn first
+# (rather than paint-order, which not every SVG renderer, CairoSVG among them, follows).
+_HALO = 'fill="none" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" aria-hidden="true"'
 _HORIZONTAL_LABELS_UP_TO = 12
 
 
@@ -92,7 +103,8 @@ def _head(title: str, kinds: list[str], width: int, height: int) -> list[str]:
 
 
 def _edge_elements(graph: nx.Graph, layout: _Layout) -> list[str]:
-    """Each edge as a curve with its arrow and <title>; parallel edges fan apart."""
+    """Each edge as a curve with its arrow and <title>; parallel edges fan apart. A head-to-head comparison
+    and a sequence are labelled at the curve's middle with what they are and their study or cohort."""
     out = ['<g class="edges" fill="none">']
     parallel: dict[frozenset[Any], list[tuple[Any, Any]]] = defaultdict(list)
     for u, v, _, _ in _edges(graph):
@@ -107,37 +119,75 @@ def _edge_elements(graph: nx.Graph, layout: _Layout) -> list[str]:
         sentence = data.get("description") or f"{_label(graph, u)} is linked to {_label(graph, v)} ({kind})."
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         start, end = layout.position[u], layout.position[v]
-        path = _edge_path(start, end, (index - (count - 1) / 2) * 26.0, u == v, u, v)
+        path, (mx, my) = _edge_path(start, end, (index - (count - 1) / 2) * 26.0, u == v, u, v)
+        label = _edge_label(kind, data)
+        text = ""
+        if label:
+            lines = wrap(label, _EDGE_LABEL_WIDTH, _FONT_SIZE)
+            top = my - 6 - (len(lines) - 1) * _LINE_H  # just above the curve's middle
+            text = (
+                f'<g class="edge-label" fill="{stroke}" stroke="none" font-size="{_FONT_SIZE}">'
+                f"{_text_lines(mx, top, lines, 'middle')}</g>"
+            )
         out.append(
             f'<g class="edge {escape(kind)}"><title>{escape(str(sentence))}</title>'
             f'<path d="{path}" stroke="{stroke}" stroke-width="{stroke_width}"{dash_attr} '
-            f'marker-end="url(#{_marker_id(kind)})"/></g>'
+            f'marker-end="url(#{_marker_id(kind)})"/>{text}</g>'
         )
     out.append("</g>")
     return out
 
 
+def _edge_label(kind: str, data: dict[str, Any]) -> str:
+    """What a regimen network's edge shows: "head-to-head comparison: POLLUX (MMY3003)", "sequence: Athens
+    case series" (the study or cohort label up to its first colon); other edges have none."""
+    if kind == HEAD_TO_HEAD:
+        where = str(data.get("study_label", "")).split(": ")[0]
+        return f"head-to-head comparison: {where}" if where else "head-to-head comparison"
+    if kind == SEQUENCE:
+        where = str(data.get("cohort_label", "")).split(": ")[0]
+        return f"sequence: {where}" if where else "sequence"
+    return ""
+
+
 def _node_elements(graph: nx.Graph, layout: _Layout, colour: dict[str, str]) -> list[str]:
-    """Each node as a circle coloured by its group, with its <title> and its (shortened) label."""
-    out = ['<g class="nodes" font-size="11">']
+    """Each node as a circle coloured by its group, with its <title> and its label wrapped whole; a node
+    with no link says why it stands alone, in its title and its label."""
+    out = [f'<g class="nodes" font-size="{_FONT_SIZE}">']
     cx, cy = layout.centre
     for node in layout.nodes:
         data = graph.nodes[node]
         x, y = layout.position[node]
-        sentence = data.get("description") or f"{_label(graph, node)}."
+        sentence = str(data.get("description") or f"{_label(graph, node)}.")
         placement = "centre" if node == layout.hub else layout.placement
         text = _label(graph, node)
-        limit = _LABEL_CHARS[placement]
-        if len(text) > limit:
-            text = text[: limit - 1].rstrip() + "\u2026"
+        alone = _why_alone(graph, node)
+        if alone:
+            text += f" ({alone[0]})"
+            sentence += f" {alone[1]}"
+        lines = wrap(text, _LABEL_WIDTH[placement], _FONT_SIZE)
+        css = "node alone" if alone else "node"
         out.append(
-            f'<g class="node"><title>{escape(str(sentence))}</title>'
+            f'<g class="{css}"><title>{escape(sentence)}</title>'
             f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(_NODE_RADIUS)}" '
             f'fill="{colour[_node_group(data)]}" stroke="#333333" stroke-width="0.8"/>'
-            f"{_node_text(x, y, cx, cy, escape(text), placement)}</g>"
+            f"{_node_text(x, y, cx, cy, lines, placement)}</g>"
         )
     out.append("</g>")
     return out
+
+
+def _why_alone(graph: nx.Graph, node: Any) -> tuple[str, str] | None:
+    """Why a node has no link, as a short label and a sentence; None when it has one."""
+    if graph.degree(node):
+        return None
+    if graph.nodes[node].get("kind") == "regimen":
+        return (
+            "single-arm: no comparison",
+            "It stands alone: no study compares it head-to-head with another regimen (its studies have no "
+            "randomized comparator arm) and no cohort received it before or after another regimen.",
+        )
+    return "no link", "It stands alone: it has no link to another node here."
 
 
 def _hub(graph: nx.Graph, nodes: list[Any]) -> Any | None:
@@ -148,23 +198,35 @@ def _hub(graph: nx.Graph, nodes: list[Any]) -> Any | None:
     return top if 2 * degree[top] >= len(nodes) - 1 else None
 
 
-def _node_text(x: float, y: float, cx: float, cy: float, text: str, placement: str) -> str:
-    """A label outside the circle: along the radius when the ring is crowded, else horizontal."""
-    halo = 'paint-order="stroke" stroke="#ffffff" stroke-width="3"'
+def _node_text(x: float, y: float, cx: float, cy: float, lines: list[str], placement: str) -> str:
+    """A label outside the circle, one <text> per line, each over its white halo: along the radius when the
+    ring is crowded, else horizontal."""
     if placement == "centre":
-        return f'<text x="{_n(x + 12)}" y="{_n(y + 4)}" text-anchor="start" {halo}>{text}</text>'
+        return _text_lines(x + 12, y + 4, lines, "start")
     angle = math.atan2(y - cy, x - cx)
     lx, ly = x + math.cos(angle) * 12, y + math.sin(angle) * 12
     if placement == "radial":
         right = math.cos(angle) >= 0
         degrees = math.degrees(angle) if right else math.degrees(angle) + 180
-        return (
-            f'<text x="{_n(lx)}" y="{_n(ly + 4)}" text-anchor="{"start" if right else "end"}" '
-            f'transform="rotate({_n(degrees)} {_n(lx)} {_n(ly)})" {halo}>{text}</text>'
-        )
+        block = _text_lines(lx, ly + 4, lines, "start" if right else "end")
+        return f'<g transform="rotate({_n(degrees)} {_n(lx)} {_n(ly)})">{block}</g>'
     anchor = "middle" if abs(math.cos(angle)) < 0.05 else ("start" if math.cos(angle) > 0 else "end")
-    shift = 12 if math.sin(angle) > 0.95 else (-4 if math.sin(angle) < -0.95 else 4)
-    return f'<text x="{_n(lx)}" y="{_n(ly + shift)}" text-anchor="{anchor}" {halo}>{text}</text>'
+    if math.sin(angle) > 0.95:  # below the node
+        top = ly + 12
+    elif math.sin(angle) < -0.95:  # above it: the lines end just over the circle
+        top = ly - 4 - (len(lines) - 1) * _LINE_H
+    else:
+        top = ly + 4
+    return _text_lines(lx, top, lines, anchor)
+
+
+def _text_lines(x: float, y: float, lines: list[str], anchor: str) -> str:
+    """Lines of text from baseline y down, each drawn over a white halo."""
+    out = []
+    for i, line in enumerate(lines):
+        at = f'x="{_n(x)}" y="{_n(y + i * _LINE_H)}" text-anchor="{anchor}"'
+        out.append(f'<text class="halo" {at} {_HALO}>{escape(line)}</text><text {at}>{escape(line)}</text>')
+    return "".join(out)
 
 
 def _edges(graph: nx.Graph) -> list[tuple[Any, Any, str, dict[str, Any]]]:
@@ -184,14 +246,16 @@ def _on_circle(index: int, count: int, cx: float, cy: float, radius: float) -> t
 
 def _edge_path(
     start: tuple[float, float], end: tuple[float, float], offset: float, loop: bool, u: Any, v: Any
-) -> str:
+) -> tuple[str, tuple[float, float]]:
+    """The curve of an edge, and the point at its middle."""
     (x1, y1), (x2, y2) = start, end
     r = _NODE_RADIUS
     if loop:
-        return (
+        path = (
             f"M {_n(x1 - 3)} {_n(y1 - r)} C {_n(x1 - 28 - offset)} {_n(y1 - 48 - offset)} "
             f"{_n(x1 + 28 + offset)} {_n(y1 - 48 - offset)} {_n(x1 + 3)} {_n(y1 - r - 1)}"
         )
+        return path, (x1, y1 - 44 - offset)
     # The normal is taken from the pair in sorted order, so that edges in both directions fan apart.
     (ax, ay), (bx, by) = (start, end) if str(u) <= str(v) else (end, start)
     length = math.hypot(bx - ax, by - ay) or 1.0
@@ -199,7 +263,8 @@ def _edge_path(
     qx, qy = (x1 + x2) / 2 + 2 * offset * px, (y1 + y2) / 2 + 2 * offset * py
     sx, sy = _towards((x1, y1), (qx, qy), r)
     ex, ey = _towards((x2, y2), (qx, qy), r + 1.5)
-    return f"M {_n(sx)} {_n(sy)} Q {_n(qx)} {_n(qy)} {_n(ex)} {_n(ey)}"
+    middle = (0.25 * sx + 0.5 * qx + 0.25 * ex, 0.25 * sy + 0.5 * qy + 0.25 * ey)
+    return f"M {_n(sx)} {_n(sy)} Q {_n(qx)} {_n(qy)} {_n(ex)} {_n(ey)}", middle
 
 
 def _towards(point: tuple[float, float], target: tuple[float, float], distance: float) -> tuple[float, float]:
@@ -217,7 +282,7 @@ def _legend(kinds: list[str], groups: list[str], colour: dict[str, str], height:
         out.append(
             f'<line x1="16.0" y1="{_n(y)}" x2="46.0" y2="{_n(y)}" stroke="{stroke}" '
             f'stroke-width="{stroke_width}"{dash_attr}/>'
-            f'<text x="54.0" y="{_n(y + 4)}">{escape(kind or "link")}</text>'
+            f'<text x="54.0" y="{_n(y + 4)}">{escape(_KIND_MEANINGS.get(kind, kind or "link"))}</text>'
         )
         y += 16
     for group in groups:
