@@ -346,3 +346,22 @@ def test_network_labels_are_whole_and_legible_without_paint_order(kb: KnowledgeB
     ):
         assert "…" not in svg
         assert "paint-order" not in svg  # a halo is a copy drawn beneath, which CairoSVG draws as well
+
+
+def test_without_the_cairo_library_png_and_pdf_say_what_to_install_and_svg_still_works(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A machine without libcairo2: the import of cairosvg fails there; PNG and PDF are a clear error (503
+    over HTTP, one line on the command line), never a 500 or a traceback, and SVG is written as before."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "cairosvg", None)  # what `import cairosvg` meets without the library
+    for suffix in ("png", "pdf"):
+        answer = client.get(f"/plots/forest.{suffix}")
+        assert answer.status_code == 503
+        assert "apt-get install libcairo2" in answer.json()["error"]
+    assert client.get("/plots/forest.svg").status_code == 200
+    code, _, err = _run(capsys, "plot", "forest", "--out", str(tmp_path / "forest.png"))
+    assert code == 2
+    assert err.splitlines()[-1].startswith("mmkb: error: PNG and PDF need the cairo library")
+    assert not (tmp_path / "forest.png").exists()

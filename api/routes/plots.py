@@ -13,7 +13,7 @@ from api.selection import ENDPOINT_DESCRIPTION, ENDPOINT_NAMES, SelectionDep, ch
 from kb.analysis.response_rate import hazard_ratio_rows
 from kb.analysis.response_table import ComparisonTable
 from kb.render.forest_plot import forest_svg
-from kb.render.image_formats import MEDIA_TYPES, PDF, PNG, SVG, ImageFormatError, convert
+from kb.render.image_formats import MEDIA_TYPES, PDF, PNG, SVG, ImageFormatError, ImageLibraryMissing, convert
 
 router = APIRouter(tags=["plots"])
 
@@ -30,6 +30,8 @@ def _forest(kb: KBDep, chosen: SelectionDep, endpoint: str, fmt: str) -> Respons
         body = convert(svg, fmt)
     except ImageFormatError as exc:  # a drawing too large for a PNG
         raise ApiError(422, str(exc), [SVG, PDF]) from exc
+    except ImageLibraryMissing as exc:  # the server cannot draw PNG or PDF; SVG it can
+        raise ApiError(503, str(exc), [SVG]) from exc
     return Response(body, media_type=MEDIA_TYPES[fmt])
 
 

@@ -20,6 +20,22 @@ class ImageFormatError(ValueError):
     """A file name or drawing that cannot be written as an image, with what to do instead."""
 
 
+class ImageLibraryMissing(OSError):
+    """PNG and PDF need the cairo library, which this machine lacks: SVG is still written."""
+
+
+def _cairosvg() -> Any:
+    """CairoSVG, or ImageLibraryMissing when the cairo library it loads is not installed."""
+    try:
+        import cairosvg
+    except (ImportError, OSError) as exc:
+        raise ImageLibraryMissing(
+            f"PNG and PDF need the cairo library ({exc}); install it (Debian: apt-get install libcairo2) "
+            "or write SVG"
+        ) from None
+    return cairosvg
+
+
 def image_format(path: str | PurePath) -> str:
     """The format a drawing is written in to `path`: svg, png or pdf by its suffix (any case)."""
     suffix = PurePath(path).suffix
@@ -51,8 +67,7 @@ def convert(svg: str, fmt: str) -> bytes:
         return svg.encode("utf-8")
     if fmt not in MEDIA_TYPES:
         raise ImageFormatError(f"no image format {fmt!r}; the formats are {', '.join(MEDIA_TYPES)}")
-    import cairosvg
-
+    cairosvg = _cairosvg()
     data = svg.encode("utf-8")
     if fmt == PNG:
         width, height = svg_size(svg)
@@ -69,6 +84,7 @@ def convert(svg: str, fmt: str) -> bytes:
 def _undated_pdf_surface() -> Any:
     """CairoSVG's PDF writer without the creation date cairo stamps by default, so that the same drawing
     gives the same PDF bytes."""
+    _cairosvg()
     import cairocffi
     from cairosvg.surface import PDFSurface
 

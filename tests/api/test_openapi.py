@@ -31,6 +31,8 @@ DATA_DEPENDENT = {
     "GET /compare/response-rate": ("drug", "drug_class", "refractory", "design"),
     "GET /compare/{endpoint}": ("drug", "drug_class", "refractory", "design"),
     "GET /plots/forest.svg": ("drug", "drug_class", "refractory", "design"),
+    "GET /plots/forest.png": ("drug", "drug_class", "refractory", "design"),
+    "GET /plots/forest.pdf": ("drug", "drug_class", "refractory", "design"),
 }
 # Grouping by a patient attribute counts responses in patient records: it is defined for response only. A
 # schema cannot tie one parameter's values to another's, so a case grouping another endpoint by one is
