@@ -62,3 +62,15 @@ def test_every_package_of_the_tree_is_installed() -> None:
         folder = init.parent.relative_to(root).as_posix()
         found.add(moved.get(folder, folder.replace("/", ".")))
     assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """The command a newcomer runs is the one CI runs, and it installs what the tests need itself."""
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "Set up and run the tests:\n\n```sh\nscripts/test\n```" in readme
+    assert (root / ".ci" / "run").read_text(encoding="utf-8").rstrip().endswith("exec scripts/test")
+    script = (root / "scripts" / "test").read_text(encoding="utf-8")
+    for package in ("chromium", "chromium-driver", "libseccomp2", "virtuoso-opensource", "libcairo2"):
+        assert package in script
+    assert "pip install --quiet '.[test]'" in script and 'exec .venv/bin/pytest "$@"' in script
