@@ -92,6 +92,12 @@ def _expected(table: dict[str, object]) -> list[tuple[str, str, str]]:
     return out
 
 
+def _screenshot(driver: WebDriver, path: Path, element_id: str = "compare-section") -> None:
+    """A screenshot of the state, the part of the page it is about in view."""
+    driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", element_id)
+    assert driver.save_screenshot(str(path))
+
+
 def _as_query(parsed: dict[str, list[str]]) -> dict[str, str]:
     return {name: values[-1] for name, values in parsed.items()}
 
@@ -168,11 +174,13 @@ def test_each_filter_changes_the_table_as_the_route_does(
         pooling = route["pooling"]
         assert isinstance(pooling, list) and pooling
         assert len(browser.find_elements(By.CSS_SELECTOR, "#comparison tfoot tr.pooling")) == len(pooling)
-    assert browser.save_screenshot(str(tmp_path / f"filter-{name}.png"))
+    _screenshot(browser, tmp_path / f"filter-{name}.png")
     assert browser.get_log("browser") == []
 
 
-def test_filters_are_served_options_and_keyboard_usable(browser: webdriver.Chrome, live_server: str) -> None:
+def test_filters_are_served_options_and_keyboard_usable(
+    browser: webdriver.Chrome, live_server: str, tmp_path: Path
+) -> None:
     wait = _open(browser, live_server)
     options = httpx.get(live_server + "/options").json()
     for select_id, name in (("drug", "drug"), ("drug-class", "drug_class"), ("design", "design")):
@@ -184,8 +192,7 @@ def test_filters_are_served_options_and_keyboard_usable(browser: webdriver.Chrom
     # Tab walks through every control of the form, in order, up to Show.
     controls = ["endpoint", "by", "threshold", "ci", "drug", "drug-class", "refractory", "design", "min-n"]
     controls += ["pool", "allow-retrospective", "show"]
-    browser.find_element(By.ID, "endpoint").click()
-    browser.find_element(By.ID, "endpoint").send_keys(Keys.ESCAPE)
+    browser.execute_script("document.getElementById('endpoint').focus()")
     reached = []
     for _ in range(len(controls) - 1):
         reached.append(browser.switch_to.active_element.get_attribute("id"))
@@ -200,6 +207,7 @@ def test_filters_are_served_options_and_keyboard_usable(browser: webdriver.Chrom
     chosen = _as_query(_wait_shown(browser, wait))
     assert chosen["ci"] == "wilson"
     assert _shown(browser) == _expected(_route_table(live_server, chosen))
+    _screenshot(browser, tmp_path / "keyboard.png")
 
 
 def test_the_address_holds_the_selection(browser: webdriver.Chrome, live_server: str, tmp_path: Path) -> None:
@@ -230,7 +238,7 @@ def test_the_address_holds_the_selection(browser: webdriver.Chrome, live_server:
     assert browser.find_element(By.ID, "min-n").get_attribute("value") == "2"
     shown = _shown(browser)
     assert shown and shown == _expected(_route_table(live_server, selection))
-    assert browser.save_screenshot(str(tmp_path / "from-address.png"))
+    _screenshot(browser, tmp_path / "from-address.png")
 
     # A change rewrites the address in place (no new history entry); reloading it shows the same table.
     length = browser.execute_script("return history.length")
@@ -287,7 +295,7 @@ def test_downloads_are_what_is_shown(browser: webdriver.Chrome, live_server: str
         response = httpx.get(str(anchor.get_attribute("href")))
         assert response.status_code == 200
         assert response.headers["content-type"].startswith(media_type)
-    assert browser.save_screenshot(str(tmp_path / "downloads.png"))
+    _screenshot(browser, tmp_path / "downloads.png", "compare-hint")
 
 
 def test_patient_table_shows_lost_cells_and_traces_each_value(
