@@ -81,22 +81,32 @@ async function loadStudies() {
 
 /* Comparison and forest plot */
 
-// The selects' values and labels, read from the service (/options), the first value the default.
+// The selects' values and labels, read from the service (/options), the first value the default. The
+// name filters offer "any" first; the refractory set takes drugs and classes (a class is met by any of its drugs).
 async function loadOptions() {
   const options = await getJSON("/options");
   for (const [id, name] of [["endpoint", "endpoint"], ["by", "by"], ["threshold", "threshold"], ["ci", "ci"]]) {
     $(id).replaceChildren(...options[name].map((c) => el("option", { value: c.value }, c.label)));
   }
-  $("drug-class").replaceChildren(el("option", { value: "" }, "any"),
-    ...options.drug_class.map((name) => el("option", { value: name }, name)));
+  for (const [id, name] of [["drug", "drug"], ["drug-class", "drug_class"], ["design", "design"]]) {
+    $(id).replaceChildren(el("option", { value: "" }, "any"), ...options[name].map((n) => el("option", { value: n }, n)));
+  }
+  $("refractory").replaceChildren(
+    el("optgroup", { label: "drug classes" }, options.drug_class.map((n) => el("option", { value: n }, n))),
+    el("optgroup", { label: "drugs" }, options.drug.map((n) => el("option", { value: n }, n))));
 }
 
-function comparisonParams() {
+// The form's selection as the API's query parameters; defaults are left out, so the address stays short.
+function selectionParams() {
   const params = new URLSearchParams();
-  params.set("by", $("by").value);
-  params.set("threshold", $("threshold").value);
-  params.set("ci", $("ci").value);
-  if ($("drug-class").value) params.set("drug_class", $("drug-class").value);
+  const endpoint = $("endpoint").value;
+  if (endpoint && endpoint !== $("endpoint").options[0].value) params.set("endpoint", endpoint);
+  for (const [id, name] of [["by", "by"], ["threshold", "threshold"], ["ci", "ci"]]) params.set(name, $(id).value);
+  for (const [id, name] of [["drug", "drug"], ["drug-class", "drug_class"], ["design", "design"]]) {
+    if ($(id).value) params.set(name, $(id).value);
+  }
+  const refractory = [...$("refractory").selectedOptions].map((o) => o.value);
+  if (refractory.length) params.set("refractory", refractory.join(","));
   const minN = parseInt($("min-n").value, 10);
   if (minN > 0) params.set("min_n", String(minN));
   if ($("pool").checked) params.set("pool", "true");
@@ -104,7 +114,53 @@ function comparisonParams() {
   return params;
 }
 
-const COLUMNS = ["Study", "Cohort", "Design", "Regimen", "x/n", "Rate % (95% CI)", "Median PFS", "HR (95% CI)", "Flags", "Sources"];
+// The table route's parameters: the selection without the endpoint, which is the route's path.
+function comparisonParams() {
+  const params = selectionParams();
+  params.delete("endpoint");
+  return params;
+}
+
+// A selection read from the address (a bookmark or a shared link) fills the form; a value the service
+// does not offer is left at its default and reported, never sent.
+function applySelection(query) {
+  const params = new URLSearchParams(query);
+  const ignored = [];
+  const choose = (id, value) => {
+    const select = $(id);
+    if ([...select.options].some((o) => o.value === value)) select.value = value;
+    else ignored.push(value);
+  };
+  for (const [id, name] of [["endpoint", "endpoint"], ["by", "by"], ["threshold", "threshold"], ["ci", "ci"],
+    ["drug", "drug"], ["drug-class", "drug_class"], ["design", "design"]]) {
+    if (params.has(name)) choose(id, params.get(name));
+  }
+  if (params.has("refractory")) {
+    const wanted = params.get("refractory").split(",").map((v) => v.trim()).filter(Boolean);
+    for (const option of $("refractory").options) option.selected = wanted.includes(option.value);
+    ignored.push(...wanted.filter((v) => ![...$("refractory").options].some((o) => o.value === v)));
+  }
+  if (params.has("min_n")) {
+    const minN = parseInt(params.get("min_n"), 10);
+    if (Number.isInteger(minN) && minN >= 0) $("min-n").value = String(minN);
+    else ignored.push(params.get("min_n"));
+  }
+  $("pool").checked = params.get("pool") === "true";
+  $("allow-retrospective").checked = params.get("allow_retrospective") === "true";
+  onEndpointChange();
+  $("selection-note").hidden = !ignored.length;
+  $("selection-note").textContent = ignored.length ? `Not offered, left at the default: ${ignored.join(", ")}` : "";
+}
+
+// The address holds the selection, so that a view can be bookmarked, shared and reloaded.
+function recordSelection() {
+  const query = selectionParams().toString();
+  const url = `${location.pathname}${query ? `?${query}` : ""}${location.hash}`;
+  if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, "", url);
+}
+
+// The study and its design are the group row above its cohorts (compact: the title once, not per row).
+const COLUMNS = ["Cohort", "Regimen", "x/n", "Rate % (95% CI)", "Median PFS", "HR (95% CI)", "Flags", "Sources"];
 
 // How the row's responder count was obtained (kb.analysis.pooling_gate.COUNT_ORIGINS).
 const COUNT_ORIGIN = {
@@ -227,15 +283,50 @@ function proportionColumns(table) {
   return columns;
 }
 
+// The columns the study group row stands for.
+const GROUP_HEADINGS = new Set(["Study", "Design"]);
+
+// A stratum's rows by study, the studies in the order of their first row.
+function byStudy(rows) {
+  const studies = new Map();
+  for (const row of rows) {
+    if (!studies.has(row.study)) studies.set(row.study, []);
+    studies.get(row.study).push(row);
+  }
+  return [...studies.values()];
+}
+
+function studyRow(row, width) {
+  return el("tr", { class: "study" }, el("th", { colspan: width, scope: "rowgroup", title: row.study },
+    row.study, row.design ? el("span", { class: "design" }, ` · ${row.design}`) : ""));
+}
+
+// "POLLUX: ... arm (D-Rd)" under its study reads "... arm (D-Rd)"; the full label on hover.
+function shortCohort(row) {
+  const cut = row.cohort.indexOf(": ");
+  if (cut < 0) return row.cohort;
+  const head = row.cohort.slice(0, cut);
+  const first = head.split(/[\s(]/, 1)[0];
+  return first && row.study.startsWith(first) ? row.cohort.slice(cut + 2) : row.cohort;
+}
+
+function cohortCell(row) {
+  return el("td", { class: "cohort", title: row.cohort }, shortCohort(row));
+}
+
+function regimenCell(row) {
+  return el("td", { class: "regimen", title: row.regimen }, row.regimen);
+}
+
 function comparisonRow(row, marks, columns) {
   for (const source of row.sources) shownRows.set(source.claim, row);
-  const lead = columns.includes("Event") ? [row.study, row.cohort, row.event] : [row.study, row.cohort];
+  const lead = columns.includes("Event") ? [cohortCell(row), el("td", {}, row.event)] : [cohortCell(row)];
   const survival = columns.includes("Median PFS") ? [
     el("td", { class: "median", title: figureNote(row.median_pfs) }, medianText(row.median_pfs)),
     el("td", { class: "hazard-ratio", title: figureNote(row.hazard_ratio) }, hazardRatioText(row.hazard_ratio)),
   ] : [];
   return el("tr", { "data-cohort": row.cohort_id, "data-claims": row.sources.map((s) => s.claim).join(";") },
-    [...lead, row.design, row.regimen].map((text) => el("td", {}, text)),
+    lead, regimenCell(row),
     countCell(row), rateCell(row), survival, flagsCell(row, marks), sourcesCell(row));
 }
 
@@ -273,7 +364,7 @@ function comparisonTable(table) {
     el("thead", {}, el("tr", {}, columns.map((h) => el("th", { scope: "col" }, h)))),
     groups.map((g) => el("tbody", {},
       el("tr", { class: "stratum" }, el("th", { colspan: width, scope: "colgroup" }, g.stratum)),
-      g.rows.map((row) => comparisonRow(row, marks, columns)))),
+      byStudy(g.rows).map((rows) => [studyRow(rows[0], width), rows.map((row) => comparisonRow(row, marks, columns))]))),
     el("tfoot", {}, foot));
 }
 
@@ -293,7 +384,7 @@ function figureCell(row) {
 function endpointRow(row, marks) {
   return el("tr", { "data-cohort": row.cohort_id, "data-claims": row.sources.map((s) => s.claim).join(";"),
     "data-cut": row.data_cut === null ? null : String(row.data_cut) },
-  [row.study, row.cohort, row.design, row.regimen].map((text) => el("td", {}, text)),
+  cohortCell(row), regimenCell(row),
   figureCell(row),
   el("td", { class: "data-cut" }, row.data_cut_text),
   el("td", { class: "follow-up" }, row.follow_up_text),
@@ -309,16 +400,17 @@ function endpointTable(table) {
     if (!groups.length || groups[groups.length - 1].stratum !== row.stratum) groups.push({ stratum: row.stratum, rows: [] });
     groups[groups.length - 1].rows.push(row);
   }
-  const width = table.headings.length;
+  const headings = table.headings.filter((h) => !GROUP_HEADINGS.has(h));
+  const width = headings.length;
   const foot = [el("tr", {}, el("td", { colspan: width }, table.footnotes[0]))];
   for (const code of order) {
     foot.push(el("tr", {}, el("td", { colspan: width, id: `caveat-${code}` }, el("sup", {}, marks[code].number), ` ${code}: ${marks[code].sentence}`)));
   }
   return el("table", { class: "mmkb-comparison", "data-endpoint": table.endpoint },
-    el("thead", {}, el("tr", {}, table.headings.map((h) => el("th", { scope: "col" }, h)))),
+    el("thead", {}, el("tr", {}, headings.map((h) => el("th", { scope: "col" }, h)))),
     groups.map((g) => el("tbody", {},
       el("tr", { class: "stratum" }, el("th", { colspan: width, scope: "colgroup" }, g.stratum)),
-      g.rows.map((row) => endpointRow(row, marks)))),
+      byStudy(g.rows).map((rows) => [studyRow(rows[0], width), rows.map((row) => endpointRow(row, marks))]))),
     el("tfoot", {}, foot));
 }
 
@@ -328,29 +420,82 @@ function onEndpointChange() {
   for (const id of ["threshold", "pool", "allow-retrospective"]) $(id).disabled = !response;
 }
 
+// Downloads of what is shown: the table in the writers' formats, the forest plot as SVG and, where the
+// service has the routes (listed in its OpenAPI document), as PNG and PDF.
+const PLOT_FORMATS = ["png", "pdf"];
+let plotRoutes = new Set();
+
+async function loadPlotRoutes() {
+  try {
+    const openapi = await getJSON("/openapi.json");
+    plotRoutes = new Set(Object.keys(openapi.paths || {}));
+  } catch (_) {
+    plotRoutes = new Set();
+  }
+}
+
+function setDownloads(route, params, plotParams) {
+  for (const format of ["csv", "md", "latex"]) {
+    const query = new URLSearchParams(params);
+    query.set("format", format);
+    const anchor = $(`download-${format}`);
+    anchor.href = `/compare/${route}?${query}`;
+    anchor.download = `mmkb-${route}.${format === "latex" ? "tex" : format}`;
+  }
+  $("download-svg").href = `/plots/forest.svg?${plotParams}`;
+  $("download-svg").download = "forest.svg";
+  for (const format of PLOT_FORMATS) {
+    const anchor = $(`download-${format}`);
+    anchor.hidden = !plotRoutes.has(`/plots/forest.${format}`);
+    anchor.href = `/plots/forest.${format}?${plotParams}`;
+    anchor.download = `forest.${format}`;
+  }
+  $("downloads").hidden = false;
+}
+
+// Each request is numbered: an answer that arrives after a newer request was sent is dropped. A selection
+// already shown, or already asked for, is not asked for again.
+let comparisonRequest = 0;
+let requestedQuery = null;
+
 async function showComparison(event) {
   if (event) event.preventDefault();
   const target = $("comparison");
   const params = comparisonParams();
   const endpoint = $("endpoint").value || "response";
   const route = endpoint === "response" ? "response-rate" : encodeURIComponent(endpoint);
+  const query = selectionParams().toString();
+  recordSelection();
+  if (query === requestedQuery) return;
+  requestedQuery = query;
+  const request = ++comparisonRequest;
   $("show").disabled = true;
   target.setAttribute("aria-busy", "true");
   try {
     const table = await getJSON(`/compare/${route}?format=json&${params}`);
+    if (request !== comparisonRequest) return;
     target.replaceChildren(ENDPOINT_KINDS.has(table.kind) ? endpointTable(table) : comparisonTable(table));
     if (!table.rows.length) target.prepend(el("p", { class: "hint" }, "No cohort matches this selection."));
-    if (endpoint !== "response") params.set("endpoint", endpoint);
-    const svg = `/plots/forest.svg?${params}`;
+    const plotParams = new URLSearchParams(params);
+    if (endpoint !== "response") plotParams.set("endpoint", endpoint);
+    const svg = `/plots/forest.svg?${plotParams}`;
     $("forest").src = svg;
     $("forest-link").href = svg;
     $("forest-figure").hidden = false;
+    setDownloads(route, params, plotParams);
+    target.dataset.query = query;
   } catch (error) {
+    if (request !== comparisonRequest) return;
+    requestedQuery = null;
+    delete target.dataset.query;
     showError(target, error);
     $("forest-figure").hidden = true;
+    $("downloads").hidden = true;
   } finally {
-    $("show").disabled = false;
-    target.removeAttribute("aria-busy");
+    if (request === comparisonRequest) {
+      $("show").disabled = false;
+      target.removeAttribute("aria-busy");
+    }
   }
 }
 
@@ -482,6 +627,132 @@ function onComparisonKey(event) {
     event.preventDefault();
     openProvenance(cell.dataset.claim, shownRows.get(cell.dataset.claim));
   }
+}
+
+/* Patients: studies that report each patient, one column per patient and one row per attribute */
+
+// Values a source does not give, in words: never a blank cell.
+const MISSING = { LostInExtraction: "lost in extraction", NotReported: "not reported", NotEstimable: "not estimable" };
+
+// Row order: who the patients were, what they were refractory to, what was added and how they responded.
+const PATIENT_TYPE_ORDER = ["Observation", "Quantity", "Refractoriness", "Treatment", "ResponseAssessment"];
+const OUTCOME_MEASURES = new Set(["ProgressionFreeSurvival", "PriorRegimenDuration", "TimeSinceLastIMiD"]);
+
+function conceptText(value) {
+  return String(value).replace(/([a-z])([A-Z][a-z])/g, "$1 $2").replace(/([A-Z])([A-Z][a-z])/g, "$1 $2");
+}
+
+function tableCell(claim) {
+  return claim.evidence.find((ev) => ev.kind === "table" || ev.table);
+}
+
+function claimType(claim) {
+  return PATIENT_TYPE_ORDER.find((t) => claim.types.includes(t)) || claim.types[0] || "";
+}
+
+function patientRank(claim) {
+  const type = claimType(claim);
+  if (type === "Quantity" && OUTCOME_MEASURES.has(claim.values.measures)) return PATIENT_TYPE_ORDER.length;
+  const rank = PATIENT_TYPE_ORDER.indexOf(type);
+  return rank < 0 ? PATIENT_TYPE_ORDER.length + 1 : rank;
+}
+
+// A row's label: the source table's own row heading where the value is a table cell, else what it is.
+function attributeLabel(claim) {
+  const type = claimType(claim);
+  const values = claim.values;
+  if (type === "Treatment") return "Regimen added";
+  if (type === "Refractoriness") return `Refractory to ${values.refractoryTo ? conceptText(values.refractoryTo) : "?"}`;
+  const cell = tableCell(claim);
+  if (type === "ResponseAssessment") {
+    if (!cell || !cell.row) return "Best response";
+    return /^best response/i.test(cell.row) ? cell.row : `Best response: ${cell.row}`;
+  }
+  if (cell && cell.row) return cell.row;
+  return splitWords(values.measures || values.attribute || claim.id);
+}
+
+function regimenText(id, regimens) {
+  const regimen = regimens.get(id);
+  if (!regimen) return id;
+  const drugs = regimen.components.map((c) => c.drug_label || c.drug).filter(Boolean);
+  return drugs.length ? drugs.join(" + ") : regimen.label || id;
+}
+
+// What the cell shows, and whether the extraction lost it.
+function patientValue(claim, regimens) {
+  const values = claim.values;
+  const type = claimType(claim);
+  let value;
+  if (type === "Treatment") value = values.toRegimen ? regimenText(values.toRegimen, regimens) : "not reported";
+  else if (type === "Refractoriness") value = values.refractory;
+  else if (type === "ResponseAssessment") value = values.bestResponse;
+  else if (type === "Quantity") value = values.value;
+  else value = values.valueConcept !== undefined ? values.valueConcept : values.value;
+  if (value === undefined || value === null || value === "") return { text: "not recorded", lost: false };
+  if (typeof value === "string" && value in MISSING) return { text: MISSING[value], lost: value === "LostInExtraction" };
+  if (value === true) return { text: "yes", lost: false };
+  if (value === false) return { text: "no", lost: false };
+  if (typeof value === "number") return { text: values.unit ? `${value} ${values.unit}` : String(value), lost: false };
+  return { text: type === "Treatment" ? value : conceptText(value), lost: false };
+}
+
+function cellTitle(claim, regimens) {
+  const cell = tableCell(claim);
+  const where = cell ? `${cell.table || "table"}, row ${cell.row || "?"}, column ${cell.column || "?"}` : "quote";
+  const regimen = claim.values.toRegimen && claimType(claim) !== "Treatment" ? `; regimen: ${regimenText(claim.values.toRegimen, regimens)}` : "";
+  return `${where}${regimen}. Show where this value comes from.`;
+}
+
+function patientTable(study, records, regimens) {
+  const prefix = (patient) => `${patient.id}-`;
+  const rows = new Map();
+  for (const patient of records.patients) {
+    for (const claim of patient.claims) {
+      const key = claim.id.startsWith(prefix(patient)) ? claim.id.slice(prefix(patient).length) : claim.id;
+      if (!rows.has(key)) rows.set(key, { key, label: attributeLabel(claim), rank: patientRank(claim), cells: new Map() });
+      rows.get(key).cells.set(patient.id, claim);
+    }
+  }
+  const ordered = [...rows.values()].map((row, i) => ({ ...row, i })).sort((a, b) => a.rank - b.rank || a.i - b.i);
+  return el("table", { class: "patients", "data-study": study.id },
+    el("caption", {}, study.label),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Attribute"),
+      records.patients.map((p) => el("th", { scope: "col", "data-patient": p.id }, p.label || p.id)))),
+    el("tbody", {}, ordered.map((row) => el("tr", { "data-attribute": row.key },
+      el("th", { scope: "row" }, row.label),
+      records.patients.map((p) => {
+        const claim = row.cells.get(p.id);
+        if (!claim) return el("td", { class: "absent" }, "no record");
+        const shown = patientValue(claim, regimens);
+        return el("td", { class: shown.lost ? "lost" : null, "data-claim": claim.id, "data-lost": shown.lost ? "true" : null,
+          tabindex: "0", role: "button", title: cellTitle(claim, regimens) }, shown.text);
+      })))));
+}
+
+async function loadPatients() {
+  const target = $("patients");
+  try {
+    const studies = await getJSON("/studies");
+    const tables = [];
+    for (const study of studies) {
+      const records = await getJSON(`/patients?study=${encodeURIComponent(study.id)}`);
+      if (!records.patients.length) continue;
+      const detail = await getJSON(`/studies/${encodeURIComponent(study.id)}`);
+      tables.push(patientTable(study, records, new Map(detail.regimens.map((r) => [r.id, r]))));
+    }
+    target.replaceChildren(...(tables.length ? tables : [el("p", { class: "hint" }, "No study reports individual patients.")]));
+  } catch (error) {
+    showError(target, error);
+  }
+}
+
+function onPatientActivate(event) {
+  if (event.type === "keydown" && event.key !== "Enter" && event.key !== " ") return;
+  const cell = event.target.closest("td[data-claim]");
+  if (!cell) return;
+  event.preventDefault();
+  openProvenance(cell.dataset.claim);
 }
 
 /* Conflicts */
@@ -629,9 +900,13 @@ async function loadHealth() {
 document.addEventListener("DOMContentLoaded", () => {
   $("compare-form").addEventListener("submit", showComparison);
   $("endpoint").addEventListener("change", onEndpointChange);
+  // A changed control shows its table at once (and the address follows); Show asks again.
+  $("compare-form").addEventListener("change", () => showComparison());
   $("comparison").addEventListener("click", onComparisonClick);
   $("comparison").addEventListener("keydown", onComparisonKey);
   $("conflicts").addEventListener("click", onConflictClick);
+  $("patients").addEventListener("click", onPatientActivate);
+  $("patients").addEventListener("keydown", onPatientActivate);
   $("provenance-close").addEventListener("click", () => { $("provenance").hidden = true; });
   $("provenance-body").addEventListener("click", onConflictClick);
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("provenance").hidden = true; });
@@ -641,5 +916,9 @@ document.addEventListener("DOMContentLoaded", () => {
   loadStudies();
   loadConflicts();
   loadQuestions();
-  loadOptions().then(showComparison, (error) => showError($("comparison"), error));
+  loadPatients();
+  Promise.all([loadOptions(), loadPlotRoutes()]).then(() => {
+    applySelection(location.search);
+    return showComparison();
+  }).catch((error) => showError($("comparison"), error));
 });

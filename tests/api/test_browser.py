@@ -125,8 +125,8 @@ def test_page_compares_traces_lists_conflicts_and_runs_sparql(
     # so its rate is the printed figure marked ~, never an exact-looking 90.0; POLLUX prints percentages
     # over a denominator it does not give, so n shows as unknown with its flag; Nooka cohort 3's 4/12 is
     # derived, and its tooltip says how.
-    Select(browser.find_element(By.ID, "by")).select_by_value("refractory-status")
     old_table = browser.find_element(By.CSS_SELECTOR, "#comparison table")
+    Select(browser.find_element(By.ID, "by")).select_by_value("refractory-status")
     wait.until(ec.element_to_be_clickable((By.ID, "show"))).click()
     wait.until(ec.staleness_of(old_table))
     rows = _rows_by_cohort(browser)
@@ -247,7 +247,7 @@ def test_page_compares_any_endpoint(browser: webdriver.Chrome, live_server: str,
         ec.presence_of_element_located((By.CSS_SELECTOR, "#comparison table[data-endpoint='pfs']"))
     )
     headings = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
-    assert headings[4:7] == ["Median (CI)", "Data cut", "Follow-up"]
+    assert headings[2:5] == ["Median (CI)", "Data cut", "Follow-up"]
     pooled = _row(browser, "pooled-dara16")
     assert pooled.find_element(By.CSS_SELECTOR, "td.figure").text == "4.0 (2.8-5.6) mo"
     assert (
@@ -277,15 +277,15 @@ def test_page_compares_any_endpoint(browser: webdriver.Chrome, live_server: str,
         ec.presence_of_element_located((By.CSS_SELECTOR, "#comparison table[data-endpoint='ae-grade3plus']"))
     )
     headings = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
-    assert headings[:3] == ["Study", "Cohort", "Event"] and "Median PFS" not in headings
+    assert headings[:2] == ["Cohort", "Event"] and "Median PFS" not in headings
     rows = browser.find_elements(By.CSS_SELECTOR, "#comparison tr[data-cohort$='/mmy1001-dpd-all']")
-    cells = {tuple(row.find_elements(By.CSS_SELECTOR, "td")[i].text for i in (2, 5, 6)) for row in rows}
+    cells = {tuple(row.find_elements(By.CSS_SELECTOR, "td")[i].text for i in (1, 3, 4)) for row in rows}
     assert ("neutropenia", "80/103", "77.7 (68.4-85.3)") in cells
 
     # Back to response: the response table as before.
+    old_table = browser.find_element(By.CSS_SELECTOR, "#comparison table")
     Select(browser.find_element(By.ID, "endpoint")).select_by_value("response")
     assert browser.find_element(By.ID, "threshold").is_enabled()
-    old_table = browser.find_element(By.CSS_SELECTOR, "#comparison table")
     wait.until(ec.element_to_be_clickable((By.ID, "show"))).click()
     wait.until(ec.staleness_of(old_table))
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#comparison td.rate")))
