@@ -136,3 +136,22 @@ def test_an_endpoint_no_source_reports_is_an_empty_table_that_says_what_it_is(kb
     table = _table(kb, "ttr")
     assert table.rows == []
     assert table.footnotes()[0].startswith("Median time to response by Kaplan-Meier")
+
+
+def test_regimens_are_in_clinical_order_by_their_usual_abbreviations(kb: KnowledgeBase) -> None:
+    """By regimen: monotherapy, then doublets, then triplets, each by its abbreviation (a group of
+    several abbreviations after those of one, a regimen without one after those with one)."""
+    table = compare(kb, "response", by="regimen")
+    order: list[str] = []
+    for row in table.rows:
+        if row.stratum not in order:
+            order.append(row.stratum)
+    assert order == [
+        "daratumumab",
+        "Rd (dexamethasone + lenalidomide)",
+        "daratumumab + pomalidomide",
+        "D-Pd (daratumumab + dexamethasone + pomalidomide)",
+        "D-Rd (daratumumab + dexamethasone + lenalidomide)",
+        "D-Pd / D-Rd (daratumumab + dexamethasone + lenalidomide or daratumumab + dexamethasone + "
+        "pomalidomide)",
+    ]

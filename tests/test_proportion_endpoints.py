@@ -169,7 +169,7 @@ def test_groupings_are_the_response_comparisons(kb: KnowledgeBase) -> None:
         "study:" + ID + "study-nooka-2016",
     }
     by_regimen = _table(kb, "ae-grade3plus", by="regimen")
-    assert {r.stratum for r in by_regimen.rows} == {"daratumumab + dexamethasone + pomalidomide"}
+    assert {r.stratum for r in by_regimen.rows} == {"D-Pd (daratumumab + dexamethasone + pomalidomide)"}
     by_design = _table(kb, "mrd-negativity", by="design")
     assert all(r.stratum_key.startswith("design:") for r in by_design.rows)
     assert {r.stratum for r in _table(kb, "mrd-negativity", by="drug-class").rows} >= {

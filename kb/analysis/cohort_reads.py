@@ -158,11 +158,14 @@ class Context:
             if not self.regimens.get(str(r["c"])):
                 self.regimens[str(r["c"])] = set(self.regimens[str(r["p"])])
         self.regimen_label: dict[Iri, str] = {}
+        self.abbreviations: dict[Iri, str] = {}  # the regimen's usual abbreviation (D-Rd), where given
         self.regimen_drugs: dict[Iri, dict[Iri, str]] = defaultdict(dict)
         self.regimen_classes: dict[Iri, dict[Iri, str]] = defaultdict(dict)
         for r in self._named("regimen-components"):
             regimen = str(r["regimen"])
             self.regimen_label[regimen] = str(r.get("abbreviation") or r["label"])
+            if "abbreviation" in r:
+                self.abbreviations[regimen] = str(r["abbreviation"])
             self.regimen_drugs[regimen][str(r["drug"])] = str(r["drugLabel"])
             self.regimen_classes[regimen][str(r["class"])] = str(r["classLabel"])
         # Each regimen's drugs with their schedule concept (None for a typed unknown).
@@ -341,6 +344,22 @@ class Context:
     def composition_text(self, regimens: Iterable[Iri]) -> str:
         combos = {" + ".join(sorted(self.regimen_drugs[r].values())) for r in regimens}
         return " or ".join(sorted(c for c in combos if c)) or "unknown"
+
+    def regimen_group(self, regimens: Iterable[Iri]) -> tuple[str, str]:
+        """The (key, label) of a grouping by regimen, in clinical order: by number of drugs (monotherapy,
+        doublets, triplets), then by the usual abbreviation (D-Pd, D-Rd) of every regimen of the knowledge
+        base with these drugs, whatever their schedules; the label gives the abbreviations and the drugs."""
+        regimens = list(regimens)
+        key = self.composition_key(regimens)
+        drugs = max((len(self.regimen_drugs[r]) for r in regimens), default=0)
+        names = sorted(
+            {a for r, a in self.abbreviations.items() if self.composition_key([r]) in key.split(" or ")}
+        )
+        text = self.composition_text(regimens)
+        label = f"{' / '.join(names)} ({text})" if names else text
+        # one abbreviation before several, and a regimen without one after those with one
+        order = f"{len(names) or 9}:{' / '.join(names)}"
+        return f"regimen:{drugs:02d}:{order}:{key}", label
 
     def class_key(self, regimens: Iterable[Iri]) -> str:
         return "+".join(sorted({str(c) for r in regimens for c in self.regimen_classes[r]})) or "unknown"

@@ -93,7 +93,7 @@ def _group(ctx: Context, cohort: Iri, by: str) -> tuple[str, str]:
         stratum = ctx.stratum(cohort)
         return stratum.key, stratum.label
     if by == "regimen":
-        return "regimen:" + ctx.composition_key(regimens), ctx.composition_text(regimens)
+        return ctx.regimen_group(regimens)
     if by == "drug-class":
         return "classes:" + ctx.class_key(regimens), ctx.class_text(regimens)
     if by == "design":

@@ -92,7 +92,7 @@ def _group(ctx: Context, row: Row, draft: Draft, by: str) -> tuple[str, str]:
     if by == "refractory-status" or by in PATIENT_ATTRIBUTES:
         return row.stratum_key, row.stratum
     if by == "regimen":
-        return "regimen:" + ctx.composition_key(draft.regimens), ctx.composition_text(draft.regimens)
+        return ctx.regimen_group(draft.regimens)
     if by == "drug-class":
         return "classes:" + ctx.class_key(draft.regimens), ctx.class_text(draft.regimens)
     if by == "design":
