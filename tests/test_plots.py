@@ -290,7 +290,15 @@ def test_footer(svg: str, root: ET.Element) -> None:
     assert "Clopper-Pearson (exact)" in text
     assert "Response by IMWG criteria, best response PR or better" in text
     assert "AMBIGUOUS_COUNT:" in text
-    assert "Flags fired: SMALL_N, CASE_REPORT, BOUNDARY, AMBIGUOUS_COUNT" in text
+    # each caveat numbered as the rows mark it, in the order of the footnotes
+    assert text.index("¹ SMALL_N:") < text.index("² CASE_REPORT:") < text.index("³ BOUNDARY:")
+    assert "⁴ AMBIGUOUS_COUNT:" in text
+
+
+def test_each_row_marks_its_caveats_by_their_footnote_numbers(root: ET.Element) -> None:
+    rows = [g for g in root.iter(f"{SVG}g") if g.get("class") == "row"]
+    marked = [t.text or "" for g in rows for t in g.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    assert any(text.rstrip().endswith(("¹", "²", "³", "⁴")) for text in marked)
 
 
 def test_special_characters_escaped(svg: str, root: ET.Element) -> None:
@@ -347,3 +355,16 @@ def test_hr_without_a_number_has_no_marker_and_says_why() -> None:
     assert _hr_texts(root)["Trial C"][1]["hr-value"] == "NE (0.50-1.20)"
     assert _hr_texts(root)["Trial C"][1]["hr-comparator"] == "vs placebo"
     assert "hazard ratio NE (CI 0.50-1.20) vs placebo" in group.findtext(f"{SVG}title", "")
+
+
+def test_a_pooled_diamond_shows_its_prediction_interval_dashed() -> None:
+    pooled = Pooled("dara", 4, 31.0, 22.0, 41.0, 12.0, 60.0, 0.2, 55.0, "logit random effects")
+    root = _parse(forest_svg(_table([pooled], requested=True)))
+    (line,) = root.findall(f".//{SVG}line[@class='prediction']")
+    assert line.get("stroke-dasharray")
+    xs = sorted(float(line.get(a, "0")) for a in ("x1", "x2"))
+    assert xs == [pytest.approx(prop_x(12.0)), pytest.approx(prop_x(60.0))]
+    without = _parse(
+        forest_svg(_table([Pooled("dara", 2, 31.0, 22.0, 41.0, None, None, 0.0, 0.0, "m")], True))
+    )
+    assert not without.findall(f".//{SVG}line[@class='prediction']")

@@ -1,11 +1,8 @@
-"""Forest plots of a comparison table as hand-written, deterministic SVG; endpoint tables: endpoint_forest.
-
-The layout follows what reviewers know from R's meta::forest and forestploter: full study and cohort labels
-wrapped onto as many lines as they need (never cut), columns for x/n and the rate with its interval, the
-proportion panel with its stratum headings and pooled diamonds, the hazard-ratio panel below it (each line
-naming its comparator and data cut), a legend of the markers, and the footnotes. The drawing is 970 px
-wide and its smallest text 11 px: shown 1,280 px wide that text is 14.5 px, and it stays at least 10 px
-down to 880 px."""
+"""Forest plots of a comparison table as hand-written, deterministic SVG (endpoint tables: endpoint_forest),
+laid out as R's meta::forest and forestploter: full labels wrapped (never cut), x/n, the rate with its
+interval and caveat marks, the proportion panel with stratum headings and pooled diamonds (prediction
+interval dashed), the hazard-ratio panel below (each line naming comparator and data cut), a legend, the
+footnotes. 970 px wide, smallest text 11 px: at least 10 px when shown 880 px wide or more."""
 
 from __future__ import annotations
 
@@ -17,19 +14,17 @@ from kb.analysis.response_table import ComparisonTable, HazardRatioRow, NotPoole
 from kb.namespaces import MM
 from kb.render.forest_text import (
     METHOD_NAMES,
+    caveat_marks,
     cohort_labels,
     hr_sentence,
     hr_value_text,
+    numbered,
     pooled_sentence,
     rate_cell,
     row_sentence,
 )
 from kb.render.markup import escape
-from kb.render.numbers import (
-    number_text,
-    percent_range,
-    percent_text,
-)
+from kb.render.numbers import number_text, percent_range, percent_text
 from kb.render.svg import (
     FONT_SIZE,
     LINE_H,
@@ -45,6 +40,7 @@ from kb.render.svg import (
     text_element,
     wrap,
 )
+from kb.render.typeset import footnote_marks
 
 __all__ = ["HazardRatioRow", "forest_svg", "hr_sentence", "pooled_sentence", "row_sentence"]
 # the rows' words (their <title> sentences and labels) are kb.render.forest_text's
@@ -124,8 +120,9 @@ def is_grey(row: Row) -> bool:
     return row.design_id == str(MM.CaseReport) or "CASE_REPORT" in row.caveats
 
 
-def _row_group(row: Row, cohort: str, y: float) -> tuple[list[str], float]:
-    """A row's group (its <title> the full sentence) and its height."""
+def _row_group(row: Row, cohort: str, y: float, marks: dict[str, int]) -> tuple[list[str], float]:
+    """A row's group (its <title> the full sentence; its caveats' footnote numbers after the rate) and its
+    height."""
     study_lines = wrap(row.study, STUDY_W, FONT_SIZE)
     cohort_lines = wrap(cohort, COHORT_W, FONT_SIZE)
     height = block_height(max(len(study_lines), len(cohort_lines)))
@@ -137,7 +134,7 @@ def _row_group(row: Row, cohort: str, y: float) -> tuple[list[str], float]:
         *line_texts(COL_STUDY, y, study_lines, extra=' class="study"'),
         *line_texts(COL_COHORT, y, cohort_lines, extra=' class="cohort"'),
         _text(COL_XN_END, base, row.x_over_n, "end"),
-        _text(COL_RATE_END, base, rate_cell(row), "end"),
+        _text(COL_RATE_END, base, rate_cell(row) + caveat_marks(row, marks), "end"),
     ]
     if row.rate_pct is None:
         out.append(_text(PROP_X0 + 4, base, "no estimate", extra=f' class="no-estimate" fill="{GREY}"'))
@@ -156,9 +153,14 @@ def _pooled_group(pooled: Pooled, stratum: str, y: float) -> list[str]:
     lo, hi, est = prop_x(pooled.ci_low_pct), prop_x(pooled.ci_high_pct), prop_x(pooled.rate_pct)
     points = diamond_points(lo, est, hi, mid, 6)
     rate = f"{percent_text(pooled.rate_pct)} ({percent_range(pooled.ci_low_pct, pooled.ci_high_pct)})"
+    prediction = []  # the prediction interval as a dashed line through the diamond, as meta::forest draws it
+    if pooled.pi_low_pct is not None and pooled.pi_high_pct is not None:
+        x1, x2 = prop_x(pooled.pi_low_pct), prop_x(pooled.pi_high_pct)
+        prediction.append(_line(x1, mid, x2, mid, INK, ' class="prediction" stroke-dasharray="4 3"'))
     return [
         '<g class="pooled">',
         f"<title>{escape(pooled_sentence(pooled, stratum))}</title>",
+        *prediction,
         _text(COL_STUDY, base, "pooled (exploratory)", extra=' font-style="italic"'),
         _text(COL_XN_END, base, f"k = {pooled.k}", "end"),
         _text(COL_RATE_END, base, rate, "end"),
@@ -169,6 +171,7 @@ def _pooled_group(pooled: Pooled, stratum: str, y: float) -> list[str]:
 
 def _proportion_rows(table: ComparisonTable) -> tuple[list[str], float]:
     """The rows of every stratum under its heading, with its pooled estimate; and where they end."""
+    marks = footnote_marks(table)
     strata: dict[str, list[tuple[Row, str]]] = {}
     for row, cohort in zip(table.rows, cohort_labels(table.rows), strict=True):
         strata.setdefault(row.stratum_key, []).append((row, cohort))
@@ -182,7 +185,7 @@ def _proportion_rows(table: ComparisonTable) -> tuple[list[str], float]:
         body.append(f'<g class="stratum">{"".join(heading)}</g>')
         y += block_height(len(lines))
         for row, cohort in rows:
-            group, height = _row_group(row, cohort, y)
+            group, height = _row_group(row, cohort, y, marks)
             body.extend(group)
             y += height
         if key in pooled:
@@ -359,15 +362,12 @@ def _legend(table: ComparisonTable, with_hr: bool, top: float) -> tuple[list[str
 
 def _footer(table: ComparisonTable, top: float) -> tuple[list[str], float]:
     """Footnotes, reasons for not pooling and the flags fired, wrapped to the width; and where they end."""
-    notes = list(table.footnotes())
+    notes = numbered(table.footnotes())  # each caveat numbered as the rows mark it
     labels = {row.stratum_key: row.stratum for row in table.rows}
     for entry in table.pooling:
         if isinstance(entry, NotPooled) and entry.failed:
             reasons = "; ".join(f"{code}: {sentence}" for code, sentence in entry.failed)
             notes.append(f"Not pooled, {labels.get(entry.stratum_key, entry.stratum_key)}: {reasons}")
-    fired = table.caveat_codes()
-    if fired:
-        notes.append("Flags fired: " + ", ".join(fired))
     y = top + FOOT_LINE_H
     out = [f'<g class="footer" font-size="{SMALL_SIZE}">']
     for note in notes:

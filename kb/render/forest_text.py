@@ -17,6 +17,7 @@ from kb.render.numbers import (
     percent_range,
     percent_text,
 )
+from kb.render.typeset import SUPERSCRIPT
 
 METHOD_NAMES = {"clopper-pearson": "Clopper-Pearson", "wilson": "Wilson", "jeffreys": "Jeffreys"}
 
@@ -121,3 +122,15 @@ def hr_value_text(row: HazardRatioRow) -> str:
     hr = row.value
     text = figure_text(hr.estimate, hr.status, HAZARD_RATIO_PLACES)
     return text if hr.interval is None else f"{text} ({interval_text(hr.interval, HAZARD_RATIO_PLACES)})"
+
+
+def caveat_marks(row: Row, marks: dict[str, int]) -> str:
+    """The row's caveats as the footnote numbers the footer explains, in superscript (" ¹,³")."""
+    numbers = sorted(marks[c] for c in row.caveats if c in marks)
+    return " " + ",".join(str(n) for n in numbers).translate(SUPERSCRIPT) if numbers else ""
+
+
+def numbered(footnotes: list[str]) -> list[str]:
+    """The standing footnote, then each caveat's with the number the rows mark it by."""
+    standing, *caveats = footnotes
+    return [standing, *(f"{str(n).translate(SUPERSCRIPT)} {note}" for n, note in enumerate(caveats, start=1))]

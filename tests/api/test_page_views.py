@@ -3,6 +3,7 @@ the downloads of what is shown, the letter's patients, and the compact compariso
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -401,5 +402,19 @@ def test_compact_comparison_fits_1280_px(browser: webdriver.Chrome, live_server:
         assert widths[0] <= widths[1] and widths[2] <= widths[3], widths
         browser.execute_script("document.getElementById('comparison').scrollIntoView()")
         assert browser.save_screenshot(str(tmp_path / "compact-1280.png"))
+        # The forest plot as the page shows it: no label cut, its smallest text at least 10 px on screen.
+        forest = browser.find_element(By.ID, "forest")
+        wait.until(
+            lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", forest)
+        )
+        svg = httpx.get(str(forest.get_attribute("src"))).text
+        assert "…" not in svg
+        sizes = [float(s) for s in re.findall(r'font-size="([0-9.]+)"', svg)] + [12.0]
+        shown, drawn = browser.execute_script(
+            "const f = arguments[0]; return [f.clientWidth, f.naturalWidth];", forest
+        )
+        assert min(sizes) * shown / drawn >= 10, (min(sizes), shown, drawn)
+        browser.execute_script("arguments[0].scrollIntoView()", forest)
+        assert browser.save_screenshot(str(tmp_path / "forest-1280.png"))
     finally:
         browser.set_window_size(1600, 1200)
