@@ -40,6 +40,7 @@ from api.routes import (
     patients,
     plots,
     questions,
+    records,
     sparql,
     studies,
 )
@@ -74,6 +75,7 @@ def include_routers(app: FastAPI) -> None:
         claims,
         questions,
         export,
+        records,
     ):
         app.include_router(module.router, responses=COMMON_ERRORS)
     app.include_router(sparql.router)

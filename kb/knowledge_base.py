@@ -9,8 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from rdflib import Literal
-from rdflib.namespace import RDF
+from rdflib import Graph, Literal
+from rdflib.namespace import RDF, XSD
 from rdflib.query import Result
 from rdflib.term import Node
 
@@ -19,7 +19,7 @@ from kb.graph.built_store import Build, open_build
 from kb.graph.export import export
 from kb.graph.load import Loaded, LoadError, load
 from kb.graph.store import GraphStore, as_bool, as_int
-from kb.namespaces import ID, INFERRED_GRAPH, local_name
+from kb.namespaces import ID, INFERRED_GRAPH, PREFIXES, local_name
 from kb.queries import query_text
 from kb.reasoning.conflicts import (
     Finding,
@@ -221,6 +221,20 @@ class KnowledgeBase:
         """The knowledge base in `rdf_format` (turtle, trig, ...): the asserted statements, and the inferred
         graph and the ontology unless left out (kb.graph.export)."""
         return export(self.store, rdf_format, inferred=inferred, ontology=ontology)
+
+    def describe(self, record_id: str) -> Graph | None:
+        """The statements about the record `id:record_id` and the blank nodes it holds (its evidence), from
+        the curated and inferred graphs: what its IRI dereferences to. None when nothing is said of it."""
+        result = self.query(query_text("record-description"), {"record": ID[record_id]})
+        if result.graph is None or len(result.graph) == 0:
+            return None
+        graph = Graph()
+        for s, p, o in result.graph:  # a string is a plain literal, as the curated files write it
+            plain = isinstance(o, Literal) and o.datatype == XSD.string
+            graph.add((s, p, Literal(str(o)) if plain else o))
+        for prefix, namespace in PREFIXES.items():
+            graph.bind(prefix, namespace, override=True)
+        return graph
 
     def studies(self) -> list[records.StudySummary]:
         """Every study with its design, publications and cohorts, in IRI order."""
