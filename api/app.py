@@ -35,6 +35,7 @@ from api.routes import (
     export,
     health,
     network,
+    ontology,
     options,
     page,
     patients,
@@ -76,6 +77,7 @@ def include_routers(app: FastAPI) -> None:
         questions,
         export,
         records,
+        ontology,
     ):
         app.include_router(module.router, responses=COMMON_ERRORS)
     app.include_router(sparql.router)

@@ -484,3 +484,23 @@ def cmd_new_sheet(args: argparse.Namespace) -> int:
     blank_template(Path(args.path))
     print(f"wrote {args.path}: the extraction template (docs/extraction-template.md describes each column)")
     return 0
+
+
+def cmd_docs_ontology(args: argparse.Namespace) -> int:
+    from kb.paths import display_path
+    from kb.render.ontology_docs import write_ontology_docs
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        print(f"mmkb docs ontology: {args.out} is a file; give a folder for --out", file=sys.stderr)
+        return 2
+    try:
+        written = write_ontology_docs(out)
+    except OSError as error:
+        print(
+            f"mmkb docs ontology: cannot write into {args.out}: {error.strerror}; choose another --out",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"wrote {', '.join(display_path(path) for path in written)}: open {display_path(written[0])}")
+    return 0

@@ -300,6 +300,19 @@ def _add_sheet_commands(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=commands.cmd_new_sheet)
 
 
+def _add_docs_command(sub: argparse._SubParsersAction) -> None:
+    """mmkb docs: documentation generated from the project's files."""
+    p = sub.add_parser("docs", help="documentation generated from the project's files")
+    kinds = p.add_subparsers(dest="docs_command", required=True, parser_class=_Parser)
+    c = kinds.add_parser(
+        "ontology",
+        help="the vocabulary's documentation as static HTML: classes, properties, concept schemes, SHACL "
+        "shapes, example records",
+    )
+    c.add_argument("--out", metavar="DIR", required=True, help="the folder to write index.html into")
+    c.set_defaults(func=commands.cmd_docs_ontology)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mmkb", description="Literature-evidence knowledge base for multiple-myeloma therapy."
@@ -311,4 +324,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_synth_command(sub)
     _add_diff_command(sub)
     _add_sheet_commands(sub)
+    _add_docs_command(sub)
     return parser
