@@ -4,6 +4,7 @@ ontology served at its namespace IRI's path with content negotiation (GET /vocab
 from __future__ import annotations
 
 import html
+import importlib.resources
 import json
 import re
 from collections.abc import Iterator
@@ -250,3 +251,29 @@ def test_format_overrides_accept_and_an_unknown_format_is_refused(
     refused = client.get("/vocab", params={"format": "rdfxml"})
     assert refused.status_code == 422
     assert "turtle" in refused.text
+
+
+def test_a_read_only_pylode_folder_without_its_cache_is_copied_and_the_page_still_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyLODE writes its cache into its own folder on first use; where that folder cannot be written (an
+    install read-only to the service's user: os.access says so, as root it never would here) and holds no
+    cache, the documentation reads a temporary copy instead of failing."""
+    import shutil
+    import types
+
+    from kb.render import ontology_docs
+
+    shipped = Path(str(importlib.resources.files("pylode"))) / "rdf"
+    folder = tmp_path / "rdf"
+    shutil.copytree(shipped, folder, ignore=shutil.ignore_patterns("*.pickle"))
+    utils = types.SimpleNamespace(RDF_FOLDER=folder)
+    monkeypatch.setattr(ontology_docs.os, "access", lambda path, mode: Path(path) != folder)
+    ontology_docs._writable_cache(utils)
+    assert folder != utils.RDF_FOLDER
+    assert sorted(p.name for p in utils.RDF_FOLDER.iterdir()) == sorted(p.name for p in folder.iterdir())
+    assert not list(folder.glob("*.pickle"))  # nothing written into the read-only folder
+    writable = types.SimpleNamespace(RDF_FOLDER=folder)
+    monkeypatch.setattr(ontology_docs.os, "access", lambda path, mode: True)
+    ontology_docs._writable_cache(writable)
+    assert folder == writable.RDF_FOLDER  # a folder that can be written is used as it is

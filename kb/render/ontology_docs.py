@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import shutil
+import tempfile
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -103,11 +105,26 @@ def _ontpub() -> Any:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     try:
+        import pylode.utils
         from pylode import OntPub
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+    _writable_cache(pylode.utils)
     return OntPub
+
+
+def _writable_cache(utils: Any) -> None:
+    """pyLODE caches the ontologies it ships (pickle files) in its own package folder on first use, and
+    fails on a folder it cannot write (an install read-only to the service's user). Such a folder without
+    the cache is copied once to a temporary folder, which pyLODE then reads and caches in."""
+    folder = Path(utils.RDF_FOLDER)
+    cached = all((folder / name).is_file() for name in ("refs.pickle", "refs_titles.pickle"))
+    if cached or os.access(folder, os.W_OK):
+        return
+    copy = Path(tempfile.mkdtemp(prefix="mmkb-pylode-")) / "rdf"
+    shutil.copytree(folder, copy)
+    utils.RDF_FOLDER = copy
 
 
 def _pylode_css() -> Path:
