@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -32,8 +33,8 @@ def client(kb: KnowledgeBase) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def document(kb: KnowledgeBase) -> dict[str, object]:
-    parsed: dict[str, object] = json.loads(export(kb.store, "jsonld"))
+def document(kb: KnowledgeBase) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(export(kb.store, "jsonld"))
     return parsed
 
 
@@ -48,12 +49,12 @@ def graphs(dataset: Dataset) -> dict[str, Graph]:
     return {str(g.identifier): g for g in dataset.graphs() if len(g)}
 
 
-def test_export_carries_the_shipped_context(document: dict[str, object]) -> None:
+def test_export_carries_the_shipped_context(document: dict[str, Any]) -> None:
     assert document["@context"] == json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
 
 
-def test_export_is_compact_json(document: dict[str, object]) -> None:
-    nodes = [node for graph in document["@graph"] for node in graph["@graph"]]  # type: ignore[attr-defined]
+def test_export_is_compact_json(document: dict[str, Any]) -> None:
+    nodes = [node for graph in document["@graph"] for node in graph["@graph"]]
     pollux = next(n for n in nodes if n.get("@id") == "id:study-pollux")
     assert pollux["@type"] == "mm:Study"
     counted = [n for n in nodes if "denominator" in n and isinstance(n["denominator"], str)]
