@@ -196,7 +196,7 @@ def _csv(header: list[str], body: list[list[str]]) -> bytes:
 
 
 def dictionary() -> list[list[str]]:
-    """The data dictionary: one row per column of every table."""
+    """The data dictionary: one row per column of every table, with what a row of the table is."""
     return [
         [f"{table.name}.csv", column.name, column.kind, column.description, table.description]
         for table in TABLES
@@ -211,7 +211,7 @@ def tables_zip(store: GraphStore) -> bytes:
         for table in TABLES:
             body = rows(store, table)
             archive.writestr(_entry(f"{table.name}.csv"), _csv([c.name for c in table.columns], body))
-        header = ["file", "column", "type", "description", "rows"]
+        header = ["file", "column", "type", "description", "table"]
         archive.writestr(_entry(DICTIONARY), _csv(header, dictionary()))
     return buffer.getvalue()
 
