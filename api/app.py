@@ -31,6 +31,7 @@ from api.routes import (
     claims,
     compare,
     conflicts,
+    context,
     docs,
     export,
     health,
@@ -78,6 +79,7 @@ def include_routers(app: FastAPI) -> None:
         export,
         records,
         ontology,
+        context,
     ):
         app.include_router(module.router, responses=COMMON_ERRORS)
     app.include_router(sparql.router)

@@ -1,5 +1,6 @@
 """The knowledge base in an RDF serialization: asserted statements, with or without the inferred graph and
-the ontology (see kb.graph.export for what each format keeps)."""
+the ontology (see kb.graph.export for what each format keeps); or as bulk CSV tables in a zip
+(kb.graph.bulk_tables)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import KBDep
 from api.errors import invalid_option
+from kb.graph.bulk_tables import tables_zip
 
 router = APIRouter(tags=["export"])
 
@@ -19,6 +21,7 @@ MEDIA_TYPES = {
     "trig": "application/trig",
     "nquads": "application/n-quads",
     "rdfxml": "application/rdf+xml",
+    "tables": "application/zip",
 }
 
 
@@ -39,5 +42,8 @@ def export(
 ) -> Response:
     if format not in MEDIA_TYPES:
         raise invalid_option("format", format, list(MEDIA_TYPES))
+    if format == "tables":
+        headers = {"Content-Disposition": 'attachment; filename="mmkb-tables.zip"'}
+        return Response(tables_zip(kb.store), media_type=MEDIA_TYPES[format], headers=headers)
     body = kb.export(format, inferred=inferred, ontology=ontology)
     return Response(body, media_type=MEDIA_TYPES[format])

@@ -128,7 +128,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.format == "sheet":
         return _export_sheet(args)
+    if args.format == "tables" and not args.out:
+        print("mmkb export: --format tables writes a zip: give --out FILE.zip", file=sys.stderr)
+        return 2
     kb = _open_kb(args)
+    if args.format == "tables":
+        from kb.graph.bulk_tables import tables_zip
+
+        _write(args, tables_zip(kb.store))
+        return 0
     parts = {"inferred": not args.asserted_only, "ontology": not args.no_ontology}
     _write(args, export(kb.store, args.format, **parts))
     return 0

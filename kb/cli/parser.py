@@ -112,10 +112,12 @@ def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--format",
-        choices=[*RDF_FORMATS, "sheet"],
+        choices=[*RDF_FORMATS, "sheet", "tables"],
         default="turtle",
-        help="an RDF format, or sheet: the curated files as an extraction workbook (--out FILE.xlsx, or "
-        "--out DIR for one CSV per tab), which mmkb import sheet reads back",
+        help="an RDF format; sheet: the curated files as an extraction workbook (--out FILE.xlsx, or "
+        "--out DIR for one CSV per tab), which mmkb import sheet reads back; tables: studies, cohorts, "
+        "populations, patients, regimens, measurements, claims and conflicts as CSV files with a data "
+        "dictionary, in one zip (--out FILE.zip)",
     )
     p.add_argument("--out", metavar="FILE")
     p.add_argument(

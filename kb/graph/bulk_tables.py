@@ -1,0 +1,223 @@
+"""The knowledge base as bulk CSV tables in one zip, with a data dictionary (mmkb export --format tables)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rdflib import Literal
+
+from kb.namespaces import PREFIXES, curie
+from kb.queries import query_text
+
+if TYPE_CHECKING:
+    from rdflib.term import Node
+
+    from kb.graph.store import GraphStore
+
+DICTIONARY = "data-dictionary.csv"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # identifier, text, integer, decimal, boolean, date-time, number
+    description: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def query(self) -> str:
+        return f"tables-{self.name}"
+
+
+def _c(name: str, kind: str, description: str) -> Column:
+    return Column(name, kind, description)
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "studies",
+        "One row per study and registry number.",
+        (
+            _c("study", "identifier", "the study (id:...)"),
+            _c("label", "text", "the study's name"),
+            _c("design", "identifier", "its design (mm:...)"),
+            _c("evidence_rank", "integer", "the design's evidence rank (1 is strongest)"),
+            _c("nct_id", "text", "a ClinicalTrials.gov number"),
+        ),
+    ),
+    Table(
+        "cohorts",
+        "One row per cohort (arm, subgroup, patient group) and size claim.",
+        (
+            _c("cohort", "identifier", "the cohort (id:...)"),
+            _c("study", "identifier", "the study it belongs to"),
+            _c("label", "text", "the cohort's name"),
+            _c("parent", "identifier", "the nearest cohort it is a subgroup of"),
+            _c("eligibility", "text", "the inclusion criteria as the source states them"),
+            _c("min_prior_lines", "integer", "the fewest prior lines of therapy the criteria allow"),
+            _c("size", "integer", "the number of patients, as the size claim counts it"),
+            _c("size_status", "identifier", "reported, or the typed unknown in place of the size"),
+            _c("size_claim", "identifier", "the claim the size comes from (a row of claims.csv)"),
+        ),
+    ),
+    Table(
+        "populations",
+        "The drug sets that define each cohort's population, one row per member of a set.",
+        (
+            _c("cohort", "identifier", "the cohort (a row of cohorts.csv)"),
+            _c(
+                "relation",
+                "identifier",
+                "mm:definingRefractoriness (refractory to every member), mm:refractoryToExactlyOneOf, "
+                "mm:refractoryToAtLeastOneOf, or mm:definingExposure (naive to every member)",
+            ),
+            _c("drug_set", "identifier", "the drug set"),
+            _c("member", "identifier", "a drug, or a drug class meaning one or more drugs of it"),
+            _c("member_label", "text", "the member's name"),
+        ),
+    ),
+    Table(
+        "patients",
+        "Individually reported patients, one row per cohort the patient is a member of.",
+        (
+            _c("patient", "identifier", "the patient (id:...)"),
+            _c("label", "text", "the source's label for the patient"),
+            _c("cohort", "identifier", "a cohort the patient belongs to"),
+        ),
+    ),
+    Table(
+        "regimens",
+        "Regimens, one row per component.",
+        (
+            _c("regimen", "identifier", "the regimen (id:...)"),
+            _c("label", "text", "the regimen's name"),
+            _c("abbreviation", "text", "its usual abbreviation"),
+            _c("component", "identifier", "a component of the regimen"),
+            _c("drug", "identifier", "the component's drug"),
+            _c("drug_label", "text", "the drug's name"),
+            _c("schedule", "identifier", "the component's schedule"),
+        ),
+    ),
+    Table(
+        "measurements",
+        "Every numeric value a claim states, or the typed unknown in its place; one row per value.",
+        (
+            _c("claim", "identifier", "the claim (a row of claims.csv)"),
+            _c("about", "identifier", "what the claim is about (cohort, patient, regimen ...)"),
+            _c("measures", "identifier", "the quantity measured (mm:...)"),
+            _c("property", "identifier", "which value of the claim (mm:numerator, mm:percent ...)"),
+            _c("value", "number", "the value as printed; empty when status is a typed unknown"),
+            _c("datatype", "identifier", "the value's XML Schema type (xsd:integer, xsd:decimal)"),
+            _c(
+                "status",
+                "identifier",
+                "reported, or the typed unknown the source leaves (mm:NotReported, mm:NotReached, ...)",
+            ),
+            _c("unit", "identifier", "the unit of the value where the claim has one (mm:months ...)"),
+        ),
+    ),
+    Table(
+        "claims",
+        "Every claim with its provenance, one row per piece of evidence.",
+        (
+            _c("claim", "identifier", "the claim (id:...)"),
+            _c("about", "identifier", "what the claim is about"),
+            _c("source", "identifier", "the publication that makes the claim"),
+            _c("derivation", "identifier", "reported, or how the value was derived (mm:...)"),
+            _c("verification", "identifier", "how the value was checked against the source (mm:...)"),
+            _c("curator", "identifier", "who curated the claim"),
+            _c("curated_at", "date-time", "when the curation ended"),
+            _c("evidence_kind", "text", "quote (prose) or table (a table cell)"),
+            _c("document", "identifier", "the document the evidence is in"),
+            _c("quote", "text", "the exact words quoted"),
+            _c("quote_prefix", "text", "the text just before the quote"),
+            _c("quote_suffix", "text", "the text just after the quote"),
+            _c("table", "text", "the table the cell is in"),
+            _c("table_row", "text", "the cell's row label"),
+            _c("table_column", "text", "the cell's column label"),
+        ),
+    ),
+    Table(
+        "conflicts",
+        "Conflict findings of the integrity rules, one row per record a finding involves.",
+        (
+            _c("conflict", "identifier", "the finding (id:...)"),
+            _c("rule", "identifier", "the integrity rule that found it"),
+            _c("record", "identifier", "a claim or record the finding involves"),
+            _c("message", "text", "what disagrees, in words"),
+        ),
+    ),
+)
+
+
+def cell(term: Node | None) -> str:
+    """A value as printed: IRIs as CURIEs where mmkb has a prefix, literals as their lexical form."""
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return str(term)
+    text = str(term)
+    for prefix, iri in PREFIXES.items():
+        if text.startswith(iri) and prefix in ("mm", "id", "xsd", "oa", "prov", "skos"):
+            return f"{prefix}:{text[len(iri) :]}"
+    return curie(term)
+
+
+def rows(store: GraphStore, table: Table) -> list[list[str]]:
+    """The table's rows, in the query's order, with no row repeated."""
+    names = [column.name for column in table.columns]
+    out: list[list[str]] = []
+    seen: set[tuple[str, ...]] = set()
+    for row in store.select(query_text(table.query)):
+        values = [cell(row.get(name)) for name in names]
+        key = tuple(values)
+        if key not in seen:
+            seen.add(key)
+            out.append(values)
+    return out
+
+
+def _csv(header: list[str], body: list[list[str]]) -> bytes:
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(body)
+    return text.getvalue().encode("utf-8")
+
+
+def dictionary() -> list[list[str]]:
+    """The data dictionary: one row per column of every table, with what a row of the table is."""
+    return [
+        [f"{table.name}.csv", column.name, column.kind, column.description, table.description]
+        for table in TABLES
+        for column in table.columns
+    ]
+
+
+def tables_zip(store: GraphStore) -> bytes:
+    """Every table as a UTF-8 CSV with a header row, plus the data dictionary, in one zip."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table in TABLES:
+            body = rows(store, table)
+            archive.writestr(_entry(f"{table.name}.csv"), _csv([c.name for c in table.columns], body))
+        header = ["file", "column", "type", "description", "table"]
+        archive.writestr(_entry(DICTIONARY), _csv(header, dictionary()))
+    return buffer.getvalue()
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    # A fixed timestamp: the same knowledge base always gives the same bytes.
+    info = zipfile.ZipInfo(f"mmkb-tables/{name}", date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
