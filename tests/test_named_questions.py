@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,8 +14,6 @@ from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import ID, MM
 
 ALL = questions()
-# Generous: every question runs in milliseconds on Oxigraph; seconds mean a cartesian product.
-MAX_SECONDS = 2.0
 
 
 def ask(kb: KnowledgeBase, name: str) -> list[dict[str, Node]]:
@@ -86,13 +83,10 @@ def test_continuation_lines_join_the_description(tmp_path: Path):
 
 @pytest.mark.parametrize("q", ALL, ids=[q.name for q in ALL])
 def test_question_runs_and_returns_what_it_says(kb: KnowledgeBase, q: Question):
-    started = time.perf_counter()
     result = kb.query(q.text)
     rows = list(result)
-    elapsed = time.perf_counter() - started
     assert tuple(str(v) for v in result.vars or ()) == q.returns
     assert rows, f"{q.name} has no answer"
-    assert elapsed < MAX_SECONDS, f"{q.name} took {elapsed:.2f}s"
 
 
 # --- the answers -----------------------------------------------------------------------------
