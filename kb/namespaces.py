@@ -3,6 +3,8 @@ IRI is shown: its local name and its CURIE."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pyoxigraph as ox
 from rdflib import Literal, Namespace
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD, ClosedNamespace
@@ -68,3 +70,13 @@ def curie(term: Node | str) -> str:
             if text.startswith(PREFIXES[prefix]):
                 return f"{prefix}:{text[len(PREFIXES[prefix]) :]}"
     return text
+
+
+def prefixed(term: Node | str, prefixes: Mapping[str, str] = PREFIXES) -> str | None:
+    """The term as prefix:name under the namespace of `prefixes` it is in (dcterms:title, mm:about), or
+    None when it is in none of them."""
+    text = str(term)
+    for prefix, namespace in prefixes.items():
+        if text.startswith(namespace) and len(text) > len(namespace):
+            return f"{prefix}:{text[len(namespace) :]}"
+    return None

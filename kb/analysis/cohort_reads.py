@@ -345,6 +345,19 @@ class Context:
         combos = {" + ".join(sorted(self.regimen_drugs[r].values())) for r in regimens}
         return " or ".join(sorted(c for c in combos if c)) or "unknown"
 
+    def group(self, by: str, cohort: Iri, regimens: Iterable[Iri]) -> tuple[str, str]:
+        """The (key, label) of `cohort`'s group when grouped `by` regimen, drug class, design or study
+        (a grouping by refractory status is the row's stratum, which its engine reads)."""
+        regimens = list(regimens)
+        info = self.cohorts[cohort]
+        if by == "regimen":
+            return self.regimen_group(regimens)
+        if by == "drug-class":
+            return "classes:" + self.class_key(regimens), self.class_text(regimens)
+        if by == "design":
+            return f"design:{whole(info['rank']):02d}:{info['design']}", str(info["designLabel"])
+        return "study:" + str(info["study"]), str(info["studyLabel"])
+
     def regimen_group(self, regimens: Iterable[Iri]) -> tuple[str, str]:
         """The (key, label) of a grouping by regimen, in clinical order: by number of drugs (monotherapy,
         doublets, triplets), then by the usual abbreviation (D-Pd, D-Rd) of every regimen of the knowledge
@@ -376,3 +389,9 @@ class Context:
 
     def rank(self, cohort: Iri) -> int:
         return whole(self.cohorts[cohort]["rank"])
+
+
+def shared_context(kb: KnowledgeBase) -> Context:
+    """The build's Context, read once and shared by every comparison (KnowledgeBase.computed)."""
+    context: Context = kb.computed(("context",), lambda: Context(kb))
+    return context

@@ -11,7 +11,16 @@ from collections.abc import Callable
 
 from rdflib import URIRef
 
-from kb.analysis.cohort_reads import Context, Iri, QueryRow, figure, hazard_ratio_from, interval, median_from
+from kb.analysis.cohort_reads import (
+    Context,
+    Iri,
+    QueryRow,
+    figure,
+    hazard_ratio_from,
+    interval,
+    median_from,
+    shared_context,
+)
 from kb.analysis.count_figures import cut_of, source_rank
 from kb.analysis.endpoint_table import (
     HAZARD_RATIO,
@@ -50,7 +59,7 @@ def endpoint_table(
 
 
 def _table(kb: KnowledgeBase, endpoint: Endpoint, by: str, filters: Filters) -> EndpointTable:
-    ctx: Context = kb.computed(("context",), lambda: Context(kb))
+    ctx = shared_context(kb)
     wanted = resolve(ctx, filters)
     found = kb.store.rows(query_text(QUERIES[endpoint.kind]), {"measure": [URIRef(MM[endpoint.measure])]})
     groups: dict[tuple[Iri, int, str, float], list[QueryRow]] = defaultdict(list)
@@ -88,17 +97,10 @@ def _keep(ctx: Context, cohort: Iri, wanted: Resolved) -> bool:
 
 
 def _group(ctx: Context, cohort: Iri, by: str) -> tuple[str, str]:
-    info, regimens = ctx.cohorts[cohort], ctx.regimens.get(cohort, set())
     if by == "refractory-status":
         stratum = ctx.stratum(cohort)
         return stratum.key, stratum.label
-    if by == "regimen":
-        return ctx.regimen_group(regimens)
-    if by == "drug-class":
-        return "classes:" + ctx.class_key(regimens), ctx.class_text(regimens)
-    if by == "design":
-        return f"design:{whole(info['rank']):02d}:{info['design']}", str(info["designLabel"])
-    return "study:" + str(info["study"]), str(info["studyLabel"])
+    return ctx.group(by, cohort, ctx.regimens.get(cohort, set()))
 
 
 def _row(ctx: Context, endpoint: Endpoint, cohort: Iri, claims: list[QueryRow], by: str) -> EndpointRow:

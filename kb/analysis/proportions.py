@@ -9,7 +9,7 @@ these endpoints, and the table's standing footnote says so."""
 
 from __future__ import annotations
 
-from kb.analysis.cohort_reads import Context
+from kb.analysis.cohort_reads import shared_context
 from kb.analysis.count_drafts import proportion_drafts
 from kb.analysis.endpoint_table import PROPORTION, Endpoint
 from kb.analysis.options import check
@@ -49,7 +49,7 @@ def proportions(
 def _proportions(
     kb: KnowledgeBase, endpoint: Endpoint, by: str, ci_method: str, filters: Filters
 ) -> ComparisonTable:
-    ctx: Context = kb.computed(("context",), lambda: Context(kb))
+    ctx = shared_context(kb)
     wanted = resolve(ctx, filters)
     drafts = proportion_drafts(ctx, ctx.proportion_claims(str(MM[endpoint.measure])))
     table = ComparisonTable(grouping=by, threshold="", ci_method=ci_method, endpoint=endpoint.name)

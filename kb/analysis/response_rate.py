@@ -15,6 +15,7 @@ from kb.analysis.cohort_reads import (
     Iri,
     Stratum,
     hazard_ratio_from,
+    shared_context,
     status_labels,
 )
 from kb.analysis.count_drafts import (
@@ -91,13 +92,7 @@ def resolve(ctx: Context, filters: Filters) -> Resolved:
 def _group(ctx: Context, row: Row, draft: Draft, by: str) -> tuple[str, str]:
     if by == "refractory-status" or by in PATIENT_ATTRIBUTES:
         return row.stratum_key, row.stratum
-    if by == "regimen":
-        return ctx.regimen_group(draft.regimens)
-    if by == "drug-class":
-        return "classes:" + ctx.class_key(draft.regimens), ctx.class_text(draft.regimens)
-    if by == "design":
-        return f"design:{row.evidence_rank:02d}:{row.design_id}", row.design
-    return "study:" + row.study_id, row.study
+    return ctx.group(by, draft.cohort, draft.regimens)
 
 
 def _keep(ctx: Context, row: Row, draft: Draft, filters: Resolved) -> bool:
@@ -147,7 +142,7 @@ def _response_rates(
     pool: bool,
     allow_retrospective: bool,
 ) -> ComparisonTable:
-    ctx = Context(kb)
+    ctx = shared_context(kb)
     wanted = resolve(ctx, filters)
     t_iri = str(MM[threshold])
     if by in PATIENT_ATTRIBUTES:

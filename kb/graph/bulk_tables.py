@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import Literal
 
-from kb.namespaces import PREFIXES, curie
+from kb.namespaces import PREFIXES, curie, prefixed
 from kb.queries import query_text
 
 if TYPE_CHECKING:
@@ -160,17 +160,16 @@ TABLES: tuple[Table, ...] = (
 )
 
 
+_CELL_PREFIXES = {p: PREFIXES[p] for p in ("mm", "id", "xsd", "oa", "prov", "skos")}
+
+
 def cell(term: Node | None) -> str:
     """A value as printed: IRIs as CURIEs where mmkb has a prefix, literals as their lexical form."""
     if term is None:
         return ""
     if isinstance(term, Literal):
         return str(term)
-    text = str(term)
-    for prefix, iri in PREFIXES.items():
-        if text.startswith(iri) and prefix in ("mm", "id", "xsd", "oa", "prov", "skos"):
-            return f"{prefix}:{text[len(iri) :]}"
-    return curie(term)
+    return prefixed(term, _CELL_PREFIXES) or curie(term)
 
 
 def rows(store: GraphStore, table: Table) -> list[list[str]]:

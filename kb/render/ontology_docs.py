@@ -27,7 +27,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from kb.namespaces import MM, PREFIXES, SH
+from kb.namespaces import MM, PREFIXES, SH, prefixed
 from kb.paths import CONCEPTS_FILE, ONTOLOGY_FILES, SHAPES_FILE, VOCABULARY_FILE, curated_files
 
 STYLESHEET = (
@@ -134,10 +134,7 @@ def _pylode_css() -> Path:
 def _curie(term: Node, prefixes: dict[str, str] = _SHAPE_PREFIXES) -> str:
     text = str(term)
     if isinstance(term, URIRef):
-        for prefix, iri in prefixes.items():
-            if text.startswith(iri) and len(text) > len(iri):
-                return f"{prefix}:{text[len(iri) :]}"
-        return f"<{text}>"
+        return prefixed(term, prefixes) or f"<{text}>"
     if isinstance(term, Literal):
         return text if term.datatype is not None else f'"{text}"'
     return text

@@ -9,7 +9,7 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from kb.namespaces import ID_IRI, PREFIXES, curie
+from kb.namespaces import ID_IRI, curie, prefixed
 from kb.render.markup import escape
 
 # Identifiers written as text in the data, and where each resolves.
@@ -46,11 +46,7 @@ def identifier_url(predicate: Node, value: Node, scheme: Node | None = None) -> 
 
 def _name(term: Node) -> str:
     """A term as a CURIE of the project's prefixes (dcterms:title, mm:about), else as it is."""
-    text = str(term)
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
-        if text.startswith(namespace) and len(text) > len(namespace):
-            return f"{prefix}:{text[len(namespace) :]}"
-    return text
+    return prefixed(term) or str(term)
 
 
 def _value(graph: Graph, predicate: Node, value: Node) -> str:
