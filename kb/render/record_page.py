@@ -5,43 +5,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from kb.links import IDENTIFIER_SCHEME, identifier_url
 from kb.namespaces import ID_IRI, curie, prefixed
 from kb.render.markup import escape
-
-# Identifiers written as text in the data, and where each resolves.
-RESOLVERS = {
-    "http://purl.org/ontology/bibo/doi": "https://doi.org/{}",
-    "http://purl.org/ontology/bibo/pmid": "https://pubmed.ncbi.nlm.nih.gov/{}/",
-    "https://w3id.org/mmkb/vocab#nctId": "https://clinicaltrials.gov/study/{}",
-}
 
 
 def record_path(iri: str) -> str:
     """The path of a curated record on the service: its IRI's path in the id namespace (/id/NAME)."""
     return "/id/" + iri[len(ID_IRI) :]
-
-
-# An identifier record's scheme (mm:identifierScheme) and where its value resolves.
-SCHEME_RESOLVERS = {
-    "https://w3id.org/mmkb/vocab#DOI": RESOLVERS["http://purl.org/ontology/bibo/doi"],
-    "https://w3id.org/mmkb/vocab#PMID": RESOLVERS["http://purl.org/ontology/bibo/pmid"],
-    "https://w3id.org/mmkb/vocab#NCT": RESOLVERS["https://w3id.org/mmkb/vocab#nctId"],
-}
-IDENTIFIER_VALUE = URIRef("https://w3id.org/mmkb/vocab#identifierValue")
-IDENTIFIER_SCHEME = URIRef("https://w3id.org/mmkb/vocab#identifierScheme")
-
-
-def identifier_url(predicate: Node, value: Node, scheme: Node | None = None) -> str | None:
-    """Where an identifier written as text resolves (a DOI at doi.org, a PMID at PubMed, a registry number
-    at ClinicalTrials.gov), by its property or, for an identifier record's value, its scheme; or None."""
-    pattern = RESOLVERS.get(str(predicate))
-    if predicate == IDENTIFIER_VALUE and scheme is not None:
-        pattern = SCHEME_RESOLVERS.get(str(scheme))
-    return pattern.format(str(value).strip()) if pattern and isinstance(value, Literal) else None
 
 
 def _name(term: Node) -> str:
