@@ -280,6 +280,14 @@ class KnowledgeBase:
             return None
         return records.ClaimWithDerivation(**vars(found[0]), how=explain(self.store, ID[claim_id]))
 
+    def claims(self, iris: Sequence[Node]) -> list[records.Claim]:
+        """The claims `iris`, each with its values, source, evidence and curation, in IRI order."""
+        return self._describe(claims=iris)
+
+    def publication(self, iri: Node) -> records.Publication:
+        """A publication or other source document by its IRI: label, title, DOI, PMID, URL."""
+        return self._publication(iri)
+
     def conflict_findings(self) -> list[records.Conflict]:
         """The conflict findings in IRI order, each involved claim with its source label and evidence."""
         involved = sorted({i for f in self.conflicts for i in f.involves}, key=str)

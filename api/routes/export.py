@@ -1,6 +1,6 @@
 """The knowledge base in an RDF serialization: asserted statements, with or without the inferred graph and
 the ontology (see kb.graph.export for what each format keeps); or as bulk CSV tables in a zip
-(kb.graph.bulk_tables)."""
+(kb.graph.bulk_tables); or its figures as a FHIR R5 Bundle of Evidence (kb.render.fhir_bundle)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import KBDep
 from api.errors import invalid_option
 from kb.graph.bulk_tables import tables_zip
+from kb.render.fhir_bundle import fhir_json
 
 router = APIRouter(tags=["export"])
 
@@ -22,6 +23,7 @@ MEDIA_TYPES = {
     "nquads": "application/n-quads",
     "rdfxml": "application/rdf+xml",
     "tables": "application/zip",
+    "fhir": "application/fhir+json",
 }
 
 
@@ -45,5 +47,7 @@ def export(
     if format == "tables":
         headers = {"Content-Disposition": 'attachment; filename="mmkb-tables.zip"'}
         return Response(tables_zip(kb.store), media_type=MEDIA_TYPES[format], headers=headers)
+    if format == "fhir":
+        return Response(fhir_json(kb), media_type=MEDIA_TYPES[format])
     body = kb.export(format, inferred=inferred, ontology=ontology)
     return Response(body, media_type=MEDIA_TYPES[format])

@@ -137,6 +137,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         _write(args, tables_zip(kb.store))
         return 0
+    if args.format == "fhir":
+        from kb.render.fhir_bundle import fhir_json
+
+        _write(args, fhir_json(kb))
+        return 0
     parts = {"inferred": not args.asserted_only, "ontology": not args.no_ontology}
     _write(args, export(kb.store, args.format, **parts))
     return 0

@@ -112,12 +112,13 @@ def _add_curation_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--format",
-        choices=[*RDF_FORMATS, "sheet", "tables"],
+        choices=[*RDF_FORMATS, "sheet", "tables", "fhir"],
         default="turtle",
         help="an RDF format; sheet: the curated files as an extraction workbook (--out FILE.xlsx, or "
         "--out DIR for one CSV per tab), which mmkb import sheet reads back; tables: studies, cohorts, "
         "populations, patients, regimens, measurements, claims and conflicts as CSV files with a data "
-        "dictionary, in one zip (--out FILE.zip)",
+        "dictionary, in one zip (--out FILE.zip); fhir: every cohort-level figure as a FHIR R5 Evidence, "
+        "with the Groups, EvidenceVariables and Citations it refers to, in one Bundle (JSON)",
     )
     p.add_argument("--out", metavar="FILE")
     p.add_argument(
