@@ -234,9 +234,15 @@ def evidence(claim: Claim, iri: str, figure: Figure, setting: Setting, landmark_
         for code, display in STUDY_DESIGNS.get(setting.design, ())
     ]
     described = quote or claim.values.get("derivationNote") or setting.outcome_title
-    out["statistic"] = [
-        statistic(figure, description=str(described), printed=printed, landmark_text=landmark_text)
-    ]
+    figure_statistic = statistic(
+        figure, description=str(described), printed=printed, landmark_text=landmark_text
+    )
+    if "sampleSize" not in figure_statistic and setting.size is not None:
+        figure_statistic["sampleSize"] = {
+            "description": "the cohort's size as its sources give it",
+            "numberOfParticipants": setting.size,
+        }
+    out["statistic"] = [figure_statistic]
     found = caveats(claim, figure, setting)
     if found:
         out["certainty"] = [_certainty(code) for code in found]

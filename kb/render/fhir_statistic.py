@@ -14,6 +14,7 @@ from kb.render.fhir_codes import (
     CONFIDENCE_INTERVAL,
     COUNT,
     ESTIMATE_TYPE,
+    EXTENSION_BASE,
     HAZARD_RATIO,
     JSON,
     MEDIAN,
@@ -179,6 +180,14 @@ def _proportion(figure: Figure, out: JSON, printed: str) -> None:
         notes.append(f"The count is not printed; the counts that fit the printed figures are {fitting}.")
     if events_key:
         out[events_key.replace("numerator", "numberOfEvents")] = events
+    if events_key == "numerator" and figure.whole("numerator") is None:
+        # the count is mmkb's, not the source's: the element says how it was obtained
+        origin = str(figure.values.get("countOrigin", "CountDerived"))
+        derivation = {
+            "url": EXTENSION_BASE + "derivation",
+            "valueCoding": mm_coding(origin, figure.labels.get(origin, "")),
+        }
+        out["_numberOfEvents"] = {"extension": [derivation]}
     size_key, size = _count(figure, "denominator")
     if size_key:
         out["sampleSize"] = {size_key.replace("denominator", "knownDataCount"): size}
@@ -216,13 +225,10 @@ def statistic(figure: Figure, *, description: str, printed: str, landmark_text: 
     if kind in ("Proportion", "RecordCount"):
         _proportion(figure, out, printed)
         return out
-    if kind == "Count":
-        key, value = _count(figure, "count")
-        if key:
-            out[key.replace("count", "numberOfEvents")] = value
-            quantity = _quantity(figure, "count", None)
-            if quantity is not None:
-                out["quantity"] = quantity
+    if kind == "Count":  # the count is the statistic's value (statistic type Count)
+        quantity = _quantity(figure, "count", None)
+        if quantity is not None:
+            out["quantity"] = quantity
         return out
     name = {
         "LandmarkRate": "percent",
