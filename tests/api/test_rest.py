@@ -356,7 +356,16 @@ def test_export_parses_back(client: TestClient, fmt: str, media: str, rdflib_for
 def test_export_unknown_format_is_422(client: TestClient) -> None:
     response = client.get("/export", params={"format": "csv"})
     assert response.status_code == 422
-    assert response.json()["valid"] == ["turtle", "ntriples", "jsonld", "trig", "nquads", "rdfxml", "tables"]
+    assert response.json()["valid"] == [
+        "turtle",
+        "ntriples",
+        "jsonld",
+        "trig",
+        "nquads",
+        "rdfxml",
+        "tables",
+        "fhir",
+    ]
 
 
 def test_export_leaves_out_the_inferred_graph_and_the_ontology_on_request(client: TestClient) -> None:
