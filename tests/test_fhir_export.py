@@ -253,3 +253,44 @@ def test_command_line_and_service_give_the_same_bundle(kb, tmp_path, capsys):
     assert response.headers["content-type"] == "application/fhir+json"
     assert response.content == out.read_bytes() == fhir_json(kb)
     assert json.loads(out.read_bytes())["resourceType"] == "Bundle"
+
+
+def test_every_address_in_the_mmkb_namespace_resolves_on_the_service(kb, bundle):
+    """Entries' fullUrls, the caveat code system and the extensions' URLs are /fhir/{type}/{id} paths."""
+    from fhir.resources.codesystem import CodeSystem
+    from fhir.resources.structuredefinition import StructureDefinition
+
+    base = "https://w3id.org/mmkb/fhir/"
+    text = json.dumps(bundle)
+    extensions = sorted(
+        {
+            node["url"]
+            for node in walk(bundle)
+            if isinstance(node, dict)
+            and "url" in node
+            and isinstance(node["url"], str)
+            and node["url"].startswith(base + "StructureDefinition/")
+        }
+    )
+    assert len(extensions) == 4
+    settings = Settings.from_env(allowed_hosts=("testserver",))
+    with TestClient(create_app(kb, settings)) as client:
+        for entry in bundle["entry"][:40] + bundle["entry"][-5:]:
+            response = client.get("/fhir/" + entry["fullUrl"].removeprefix(base))
+            assert response.status_code == 200, entry["fullUrl"]
+            assert response.headers["content-type"] == "application/fhir+json"
+            assert response.json() == entry["resource"]
+        for url in extensions:
+            definition = client.get("/fhir/" + url.removeprefix(base)).json()
+            assert definition["url"] == url
+            StructureDefinition.model_validate(definition)
+        codes = client.get("/fhir/CodeSystem/caveat").json()
+        CodeSystem.model_validate(codes)
+        assert client.get("/fhir/Evidence/no-such-figure").status_code == 404
+        assert client.get("/fhir/evidence/lowercase-type").status_code == 422
+    defined = {c["code"] for c in codes["concept"]}
+    used = {
+        node["code"] for node in walk(bundle) if isinstance(node, dict) and node.get("system") == codes["url"]
+    }
+    assert used and used <= defined
+    assert text.count(codes["url"]) > len(used)

@@ -18,6 +18,7 @@ from kb.analysis.cohort_reads import RELATION_WORDS, QueryRow, shared_context
 from kb.namespaces import ID_IRI, MM_IRI, local_name
 from kb.queries import query_text
 from kb.render.fhir_codes import FULL_URL_BASE, JSON
+from kb.render.fhir_definitions import caveat_code_system, extension_definitions
 from kb.render.fhir_evidence import Setting, evidence
 from kb.render.fhir_resources import (
     Cohort,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
     from kb.records import Claim
 
-ORDER = ("Citation", "Group", "EvidenceVariable", "Evidence")
+ORDER = ("CodeSystem", "Citation", "Group", "EvidenceVariable", "Evidence")
 # What narrows an endpoint, by the claim's property: words before the term's label.
 QUALIFIERS = {
     "responseThreshold": "{} or better",
@@ -55,6 +56,14 @@ def fhir_json(kb: KnowledgeBase) -> bytes:
 def fhir_bundle(kb: KnowledgeBase) -> JSON:
     bundle: JSON = kb.computed(("fhir-bundle",), lambda: _Builder(kb).bundle())
     return bundle
+
+
+def fhir_resource(kb: KnowledgeBase, resource_type: str, resource_id: str) -> JSON | None:
+    """A resource of the export at its own address (/fhir/{type}/{id}): the bundle itself, one of its
+    entries, or the definition of one of mmkb's extensions; None for any other."""
+    bundle = fhir_bundle(kb)
+    found = [bundle] + [e["resource"] for e in bundle["entry"]] + extension_definitions()
+    return next((r for r in found if (r["resourceType"], r["id"]) == (resource_type, resource_id)), None)
 
 
 @dataclass
@@ -97,6 +106,7 @@ class _Builder:
         found = self.kb.store.rows(query_text("fhir-evidence-claims"))
         cohorts = {str(r["claim"]): str(r["cohort"]) for r in found}
         described = self.kb.claims([URIRef(iri) for iri in cohorts])
+        self._add(caveat_code_system())
         by_name = {local_name(iri): iri for iri in cohorts}
         for claim in described:
             iri = by_name[claim.id]

@@ -12,7 +12,7 @@ JSON = dict[str, Any]
 
 # mmkb's vocabulary as a code system: a term's code is its local name (mm:NotReached -> NotReached).
 MM_SYSTEM = MM_IRI.rstrip("#")
-CAVEAT_SYSTEM = "https://w3id.org/mmkb/caveat"
+CAVEAT_SYSTEM = "https://w3id.org/mmkb/fhir/CodeSystem/caveat"
 ID_SYSTEM = ID_IRI  # a record's identifier: this system and its local name give its IRI
 FULL_URL_BASE = "https://w3id.org/mmkb/fhir/"  # entries' fullUrl: BASE + Type/id
 EXTENSION_BASE = "https://w3id.org/mmkb/fhir/StructureDefinition/"
