@@ -49,8 +49,8 @@ DICHOTOMOUS = ("Proportion", "RecordCount", "Count", "LandmarkRate")
 
 
 def fhir_json(kb: KnowledgeBase) -> bytes:
-    """The bundle as UTF-8 JSON."""
-    return (json.dumps(fhir_bundle(kb), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """The bundle as compact UTF-8 JSON."""
+    return json.dumps(fhir_bundle(kb), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def fhir_bundle(kb: KnowledgeBase) -> JSON:
@@ -61,9 +61,17 @@ def fhir_bundle(kb: KnowledgeBase) -> JSON:
 def fhir_resource(kb: KnowledgeBase, resource_type: str, resource_id: str) -> JSON | None:
     """A resource of the export at its own address (/fhir/{type}/{id}): the bundle itself, one of its
     entries, or the definition of one of mmkb's extensions; None for any other."""
-    bundle = fhir_bundle(kb)
-    found = [bundle] + [e["resource"] for e in bundle["entry"]] + extension_definitions()
-    return next((r for r in found if (r["resourceType"], r["id"]) == (resource_type, resource_id)), None)
+    return _index(kb).get((resource_type, resource_id))
+
+
+def _index(kb: KnowledgeBase) -> dict[tuple[str, str], JSON]:
+    def build() -> dict[tuple[str, str], JSON]:
+        bundle = fhir_bundle(kb)
+        found = [bundle] + [e["resource"] for e in bundle["entry"]] + extension_definitions()
+        return {(r["resourceType"], r["id"]): r for r in found}
+
+    index: dict[tuple[str, str], JSON] = kb.computed(("fhir-index",), build)
+    return index
 
 
 @dataclass
@@ -100,6 +108,7 @@ class _Builder:
         for row in kb.store.rows(query_text("drug-set-members")):
             self.drug_sets[str(row["drugSet"])].append(str(row["member"]))
         self.resources: dict[tuple[str, str], JSON] = {}
+        self.citations: dict[str, JSON] = {}  # a document's IRI -> the Reference to its Citation
 
     # ------------------------------------------------------------------ the bundle
     def bundle(self) -> JSON:
@@ -242,7 +251,9 @@ class _Builder:
         return next(iter(sizes)) if len(sizes) == 1 else None
 
     def _citation(self, iri: str) -> JSON:
-        return self._add(citation(self.kb.publication(URIRef(iri)), iri))
+        if iri not in self.citations:
+            self.citations[iri] = self._add(citation(self.kb.publication(URIRef(iri)), iri))
+        return self.citations[iri]
 
 
 def _id_iri(name: str) -> str:
