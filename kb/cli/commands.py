@@ -300,10 +300,10 @@ def _comparison(args: argparse.Namespace) -> tuple[KnowledgeBase, ComparisonTabl
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from kb.render.tables import render
+    from kb.render.tables import cited_publications, render
 
-    _, table = _comparison(args)
-    _write(args, render(table, args.format))
+    kb, table = _comparison(args)
+    _write(args, render(table, args.format, kb.publications(cited_publications(table))))
     return 0
 
 
