@@ -179,6 +179,19 @@ def test_bulk_record_ids_stay_curies_and_the_dictionary_says_where_they_derefere
     assert dictionary[("studies.csv", "registry_url")]["type"] == "url"
 
 
+# --- citation network ------------------------------------------------------------------------------
+
+
+def test_citation_network_links_its_publications(client: TestClient) -> None:
+    nodes = {n["id"]: n for n in client.get("/network/citations", params={"format": "json"}).json()["nodes"]}
+    lonial = nodes[f"{ID_IRI}{PUBLICATION}"]
+    assert (lonial["doi_url"], lonial["pubmed_url"]) == (DOI, PUBMED)
+    assert "doi_url" not in nodes[LETTER] and "pubmed_url" not in nodes[LETTER]
+    svg = client.get("/network/citations", params={"format": "svg"}).text
+    assert f'<a href="{DOI}">' in svg and f'<a href="{LETTER}">' in svg
+    dereferences(client, LETTER)
+
+
 # --- command line ----------------------------------------------------------------------------------
 
 
