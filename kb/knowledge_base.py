@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.query import Result
 from rdflib.term import Node
@@ -19,6 +20,7 @@ from kb.graph.built_store import Build, open_build
 from kb.graph.export import export
 from kb.graph.load import Loaded, LoadError, load
 from kb.graph.store import GraphStore, as_bool, as_int
+from kb.links import doi_url, pubmed_url, registry_url
 from kb.namespaces import ID, INFERRED_GRAPH, PREFIXES, local_name
 from kb.queries import query_text
 from kb.reasoning.conflicts import (
@@ -35,6 +37,11 @@ from kb.reasoning.refractory import CategoryCount, RefractoryCategories, count_c
 
 if TYPE_CHECKING:
     from kb.graph.remote_build import RemoteBuild
+
+
+def record_iri(term: Node | None) -> str:
+    """A record's IRI as text, where it dereferences ("" for none or a blank node)."""
+    return str(term) if isinstance(term, URIRef) else ""
 
 
 def plain(term: Node) -> Any:
@@ -266,6 +273,7 @@ class KnowledgeBase:
         patients = [
             records.Patient(
                 id=local_name(r["patient"]),
+                iri=record_iri(r["patient"]),
                 label=str(r.get("label", "")),
                 claims=claims.get(local_name(r["patient"]), []),
             )
@@ -299,17 +307,26 @@ class KnowledgeBase:
         return [
             records.Conflict(
                 id=local_name(f.iri),
+                iri=record_iri(f.iri),
                 rule=local_name(f.rule),
                 message=f.message,
                 involves=[
                     records.InvolvedClaim(
-                        id=local_name(i), source_label=labels.get(i, ""), evidence=evidence.get(i, [])
+                        id=local_name(i),
+                        iri=record_iri(i),
+                        source_label=labels.get(i, ""),
+                        evidence=evidence.get(i, []),
                     )
                     for i in f.involves
                 ],
             )
             for f in sorted(self.conflicts, key=lambda f: str(f.iri))
         ]
+
+    def publications(self, iris: Iterable[str]) -> dict[str, records.Publication]:
+        """The publications (or other sources) named by `iris`, by IRI: label, title, DOI and PMID with
+        their links; what a comparison's writers link each source to (kb.render.tables.render)."""
+        return {i: self.computed(("publication", i), partial(self._publication, URIRef(i))) for i in iris}
 
     def answer(self, question: NamedQuestion) -> records.QuestionAnswer:
         """A named question run: one row of text per solution, its `returns` columns in order (once per
@@ -330,15 +347,19 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------ row -> record mappings
 
-    def _publication(self, iri: Node) -> records.Publication:
-        rows = self.ask_named("api-publications", {"publication": iri})
+    def _publication(self, publication: Node) -> records.Publication:
+        rows = self.ask_named("api-publications", {"publication": publication})
         row = rows[0] if rows else {}
+        doi, pmid = str(row.get("doi", "")), str(row.get("pmid", ""))
         return records.Publication(
-            id=local_name(iri),
+            id=local_name(publication),
+            iri=record_iri(publication),
             label=str(row.get("label", "")),
             title=str(row.get("title", "")),
-            doi=str(row.get("doi", "")),
-            pmid=str(row.get("pmid", "")),
+            doi=doi,
+            doi_url=doi_url(doi),
+            pmid=pmid,
+            pubmed_url=pubmed_url(pmid),
             url=str(row.get("url", "")),
         )
 
@@ -351,6 +372,7 @@ class KnowledgeBase:
                 records.Evidence(
                     kind=str(r.get("kind", "")),
                     document=local_name(r.get("document")),
+                    document_iri=record_iri(r.get("document")),
                     document_label=str(r.get("documentLabel", "")),
                     url=str(r.get("url", "")),
                     exact=str(r.get("exact", "")),
@@ -390,22 +412,25 @@ class KnowledgeBase:
         evidence = self._evidence(list(rows))
         sources = {s: self._publication(s) for s in {r["source"] for r in rows.values()}}
         out = []
-        for iri, r in rows.items():
+        for claim, r in rows.items():
             activity = r.get("activity")
             out.append(
                 records.Claim(
-                    id=local_name(iri),
-                    types=sorted(types.get(iri, [])),
+                    id=local_name(claim),
+                    iri=record_iri(claim),
+                    types=sorted(types.get(claim, [])),
                     about=local_name(r["about"]),
-                    values=values.get(iri, {}),
+                    about_iri=record_iri(r["about"]),
+                    values=values.get(claim, {}),
                     source=sources[r["source"]],
                     verification=local_name(r.get("verification")),
                     derivation=local_name(r.get("derivation")),
-                    evidence=evidence.get(iri, []),
+                    evidence=evidence.get(claim, []),
                     curation=None
                     if activity is None
                     else records.CurationActivity(
                         id=local_name(activity),
+                        iri=record_iri(activity),
                         label=str(r.get("activityLabel", "")),
                         ended_at=str(r.get("endedAt", "")),
                         curator=local_name(r.get("curator")),
@@ -422,6 +447,7 @@ class KnowledgeBase:
                 r["cohort"],
                 records.Cohort(
                     id=local_name(r["cohort"]),
+                    iri=record_iri(r["cohort"]),
                     label=str(r.get("label", "")),
                     subgroup_of=local_name(r.get("parent")),
                 ),
@@ -441,6 +467,7 @@ class KnowledgeBase:
                 rank = plain(r["rank"]) if "rank" in r else None
                 summary = studies[r["study"]] = records.StudySummary(
                     id=local_name(r["study"]),
+                    iri=record_iri(r["study"]),
                     label=str(r["label"]),
                     design=local_name(r.get("design")),
                     design_label=str(r.get("designLabel", "")),
@@ -448,6 +475,9 @@ class KnowledgeBase:
                     publications=[],
                     cohorts=cohorts.get(r["study"], []),
                 )
+            nct_id = str(r.get("nctId", ""))
+            if nct_id and all(g.nct_id != nct_id for g in summary.registrations):
+                summary.registrations.append(records.Registration(nct_id=nct_id, url=registry_url(nct_id)))
             if "publication" in r and all(p.id != local_name(r["publication"]) for p in summary.publications):
                 summary.publications.append(self._publication(r["publication"]))
         return list(studies.values())
@@ -459,6 +489,7 @@ class KnowledgeBase:
                 r["regimen"],
                 records.Regimen(
                     id=local_name(r["regimen"]),
+                    iri=record_iri(r["regimen"]),
                     label=str(r.get("regimenLabel", "")),
                     cohorts=[],
                     components=[],
@@ -471,6 +502,7 @@ class KnowledgeBase:
                 regimen.components.append(
                     records.Component(
                         id=component,
+                        iri=record_iri(r.get("component")),
                         drug=local_name(r.get("drug")),
                         drug_label=str(r.get("drugLabel", "")),
                         dose=plain(r["dose"]) if "dose" in r else None,

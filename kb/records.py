@@ -1,5 +1,9 @@
 """The records the knowledge base answers with: plain data, ids as local names, numbers as numbers.
 
+Each record also carries `iri`, where it dereferences (https://w3id.org/mmkb/id/NAME, served by the
+service at /id/NAME), and each identifier its link: a publication's DOI at doi.org and PMID at PubMed,
+a study's registry numbers at ClinicalTrials.gov ("" where the data has none).
+
 `KnowledgeBase` builds them from query rows; the command line prints them and the REST API returns
 them as they are (FastAPI describes and serializes dataclasses), so each shape is defined here once.
 """
@@ -12,17 +16,22 @@ from typing import Any
 
 @dataclass(kw_only=True)
 class Labelled:
-    """A resource by its local name, with its rdfs:label ("" when it has none)."""
+    """A resource by its local name and IRI, with its rdfs:label ("" when it has none)."""
 
     id: str
+    iri: str = ""
     label: str = ""
 
 
 @dataclass(kw_only=True)
 class Publication(Labelled):
+    """A publication: its DOI and PMID, each with its link (doi.org, PubMed), and its own web address."""
+
     title: str = ""
     doi: str = ""
+    doi_url: str = ""
     pmid: str = ""
+    pubmed_url: str = ""
     url: str = ""
 
 
@@ -32,6 +41,7 @@ class Evidence:
 
     kind: str = ""  # "quote" or "table"
     document: str = ""
+    document_iri: str = ""
     document_label: str = ""
     url: str = ""
     exact: str = ""
@@ -53,8 +63,10 @@ class Claim:
     """A claim with its values, source, verification, derivation method, evidence and curation."""
 
     id: str
+    iri: str = ""
     types: list[str]
     about: str
+    about_iri: str = ""
     values: dict[str, Any]
     source: Publication
     verification: str = ""
@@ -109,12 +121,22 @@ class Cohort(Labelled):
 
 
 @dataclass(kw_only=True)
+class Registration:
+    """A trial registry number (NCT...) and its ClinicalTrials.gov link."""
+
+    nct_id: str
+    url: str
+
+
+@dataclass(kw_only=True)
 class StudySummary:
     id: str
+    iri: str = ""
     label: str
     design: str = ""
     design_label: str = ""
     evidence_rank: int | None = None
+    registrations: list[Registration] = field(default_factory=list)
     publications: list[Publication]
     cohorts: list[Cohort]
 
@@ -122,6 +144,7 @@ class StudySummary:
 @dataclass(kw_only=True)
 class Component:
     id: str
+    iri: str = ""
     drug: str = ""
     drug_label: str = ""
     dose: Any = None
@@ -157,6 +180,7 @@ class PatientList:
 @dataclass(kw_only=True)
 class InvolvedClaim:
     id: str
+    iri: str = ""
     source_label: str = ""
     evidence: list[Evidence] = field(default_factory=list)
 
@@ -166,6 +190,7 @@ class Conflict:
     """A conflict finding: the rule that fired, its message and the claims it involves."""
 
     id: str
+    iri: str = ""
     rule: str
     message: str
     involves: list[InvolvedClaim]

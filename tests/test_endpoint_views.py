@@ -23,7 +23,7 @@ from kb.cli import main
 from kb.knowledge_base import KnowledgeBase
 from kb.render.endpoint_tables import ENDPOINT_COLUMNS
 from kb.render.forest_plot import forest_svg
-from kb.render.tables import FORMATS, render, to_dataframe
+from kb.render.tables import FORMATS, cited_publications, render, to_dataframe
 
 VIEWED = ("pfs", "os", "pfs-hr", "pfs-landmark")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -186,9 +186,11 @@ def test_rest_compares_every_endpoint_in_every_format(client: TestClient, name: 
 
 
 def test_rest_endpoint_table_is_the_library_table(
-    client: TestClient, tables: dict[str, EndpointTable]
+    client: TestClient, tables: dict[str, EndpointTable], kb: KnowledgeBase
 ) -> None:
-    assert client.get("/compare/pfs-hr").json() == _json(tables["pfs-hr"])
+    table = tables["pfs-hr"]
+    library = json.loads(render(table, "json", kb.publications(cited_publications(table))))
+    assert client.get("/compare/pfs-hr").json() == library
     assert client.get("/compare/response").json() == client.get("/compare/response-rate").json()
 
 

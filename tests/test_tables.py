@@ -35,7 +35,7 @@ EXTRAS = (
     "median_pfs_status,"
     "hazard_ratio,hazard_ratio_estimate,hazard_ratio_low,hazard_ratio_high,hazard_ratio_level,"
     "hazard_ratio_status,hazard_ratio_comparator,hazard_ratio_p_value,hazard_ratio_p_value_below,"
-    "evidence_rank,study_id,cohort_id,other_values,conflicts,claims,rate_text,n_unknown,derivation"
+    "evidence_rank,study_id,cohort_id,other_values,conflicts,claims,rate_text,n_unknown,derivation,source_urls"
 )
 EX = "https://example.org/mm/"
 PFS = "progression-free survival"
@@ -166,7 +166,7 @@ def test_csv_row_golden(table: ComparisonTable) -> None:
         "clopper-pearson,reported,PR,SMALL_N;BOUNDARY,Doe 2021,6/6,,,"  # no candidates, printed figure, cut
         + "," * 7  # no median: its cell and six columns
         + "," * 9  # no hazard ratio: its cell and eight columns
-        + f",6,{EX}study/case7,{EX}cohort/case7,,,{EX}claim/s4,100.0,False,"
+        + f",6,{EX}study/case7,{EX}cohort/case7,,,{EX}claim/s4,100.0,False,,{EX}pub/s4"
     )
 
 

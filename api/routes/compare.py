@@ -10,7 +10,10 @@ from fastapi import APIRouter, Path, Request, Response
 from api.deps import KBDep
 from api.negotiation import choose_format
 from api.selection import ENDPOINT_DESCRIPTION, ENDPOINT_NAMES, SelectionDep, choice
-from kb.render.tables import FORMATS, render
+from kb.analysis.endpoint_table import EndpointTable
+from kb.analysis.response_table import ComparisonTable
+from kb.knowledge_base import KnowledgeBase
+from kb.render.tables import FORMATS, cited_publications, render
 
 router = APIRouter(tags=["compare"])
 
@@ -24,6 +27,12 @@ MEDIA_TYPES: dict[str, str] = {
 }
 
 
+def _response(kb: KnowledgeBase, table: ComparisonTable | EndpointTable, fmt: str) -> Response:
+    """The table in `fmt`, each source linked to its publication (its DOI, PMID or IRI)."""
+    links = kb.publications(cited_publications(table))
+    return Response(render(table, fmt, links), media_type=MEDIA_TYPES[fmt])
+
+
 @router.get(
     "/compare/response-rate",
     responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
@@ -35,7 +44,7 @@ def response_rate(
     format: Annotated[str | None, choice(tuple(FORMATS), "overrides Accept")] = None,
 ) -> Response:
     fmt = choose_format(request, format, MEDIA_TYPES, "json")
-    return Response(render(chosen.table(kb), fmt), media_type=MEDIA_TYPES[fmt])
+    return _response(kb, chosen.table(kb), fmt)
 
 
 @router.get(
@@ -56,4 +65,4 @@ def endpoint_comparison(
     format: Annotated[str | None, choice(tuple(FORMATS), "overrides Accept")] = None,
 ) -> Response:
     fmt = choose_format(request, format, MEDIA_TYPES, "json")
-    return Response(render(chosen.table(kb, endpoint), fmt), media_type=MEDIA_TYPES[fmt])
+    return _response(kb, chosen.table(kb, endpoint), fmt)

@@ -45,10 +45,16 @@ function localName(iri) {
   return iri.startsWith(ID_PREFIX) ? iri.slice(ID_PREFIX.length) : iri.replace(/.*[/#]/, "");
 }
 
+// A curated record (id:NAME) links to the page the service serves for it, /id/NAME.
+function recordLink(id, text, attrs = {}) {
+  return el("a", { href: `/id/${encodeURIComponent(id)}`, class: "record", ...attrs }, text);
+}
+
+// The links the service gives with a publication (doi_url, pubmed_url): no resolver is spelled here.
 function publicationLinks(pub) {
   const links = [];
-  if (pub.doi) links.push(link(`https://doi.org/${pub.doi}`, `DOI ${pub.doi}`));
-  if (pub.pmid) links.push(link(`https://pubmed.ncbi.nlm.nih.gov/${pub.pmid}/`, `PMID ${pub.pmid}`));
+  if (pub.doi_url) links.push(link(pub.doi_url, `DOI ${pub.doi}`));
+  if (pub.pubmed_url) links.push(link(pub.pubmed_url, `PMID ${pub.pmid}`));
   if (pub.url) links.push(link(pub.url, "web page"));
   return links.flatMap((a, i) => (i ? [" · ", a] : [a]));
 }
@@ -61,12 +67,13 @@ async function loadStudies() {
     const studies = await getJSON("/studies");
     const rows = studies.map((s) => {
       const top = s.cohorts.filter((c) => !c.subgroup_of);
-      const sizes = top.map((c) => el("li", { title: c.id }, `${c.label || c.id}: `,
+      const sizes = top.map((c) => el("li", { title: c.id }, recordLink(c.id, c.label || c.id), ": ",
         el("strong", {}, c.sizes.length ? c.sizes.join(" / ") : "n not given")));
-      const pubs = s.publications.map((p) => el("li", {}, el("span", { title: p.title }, p.label || p.id),
+      const pubs = s.publications.map((p) => el("li", {}, recordLink(p.id, p.label || p.id, { title: p.title }),
         p.doi || p.pmid || p.url ? [" — ", ...publicationLinks(p)] : []));
+      const registry = s.registrations.map((r) => [el("br"), link(r.url, r.nct_id)]);
       return el("tr", { "data-study": s.id },
-        el("th", { scope: "row" }, s.label),
+        el("th", { scope: "row" }, recordLink(s.id, s.label), registry),
         el("td", {}, s.design_label || s.design),
         el("td", {}, el("ul", { class: "plain" }, sizes)),
         el("td", {}, el("ul", { class: "plain" }, pubs)));
@@ -268,9 +275,13 @@ function flagsCell(row, marks) {
   return el("td", { class: "flags" }, sups);
 }
 
+// Each source opens its provenance; beside it, a link to its publication (the service's source_urls:
+// its DOI, else its PMID, else its record).
 function sourcesCell(row) {
-  const spans = row.sources.map((s) => el("span", { "data-claim": s.claim, "data-publication": s.publication, tabindex: "0", role: "button",
-    title: "Show where this number comes from" }, s.label));
+  const urls = row.source_urls || [];
+  const spans = row.sources.map((s, i) => [el("span", { "data-claim": s.claim, "data-publication": s.publication, tabindex: "0", role: "button",
+    title: "Show where this number comes from" }, s.label),
+    urls[i] ? [" ", el("a", { href: urls[i], target: "_blank", rel: "noopener", class: "source-link", title: urls[i], "aria-label": `open ${s.label}` }, "↗")] : []]);
   return el("td", {}, spans.flatMap((span, i) => (i ? ["; ", span] : [span])));
 }
 
@@ -603,7 +614,8 @@ async function openProvenance(iri, row = null) {
         el("dt", {}, "Verification"),
         el("dd", { id: "provenance-verification" }, splitWords(claim.verification || "not recorded")),
         el("dt", {}, "Claim"),
-        el("dd", {}, el("code", {}, claim.id), ` about `, el("code", {}, claim.about))),
+        el("dd", { id: "provenance-claim" }, recordLink(claim.id, el("code", {}, claim.id)), ` about `,
+          recordLink(claim.about, el("code", {}, claim.about)))),
       el("h3", {}, "Evidence"),
       claim.evidence.length
         ? el("ul", { id: "provenance-evidence", class: "plain" }, claim.evidence.map(evidenceItem))
@@ -766,7 +778,7 @@ async function loadConflicts() {
       return;
     }
     target.replaceChildren(...conflicts.map((c) => el("li", { "data-conflict": c.id },
-      el("span", { class: "rule" }, splitWords(c.rule)), " ", c.message,
+      el("span", { class: "rule" }, splitWords(c.rule)), " ", c.message, " ", recordLink(c.id, "record"),
       el("ul", { class: "involved" }, c.involves.map((i) => el("li", {},
         el("a", { href: "#", "data-claim": ID_PREFIX + i.id, class: "claim-link" }, i.id),
         i.source_label ? ` — ${i.source_label}` : "",
@@ -828,6 +840,9 @@ function termText(term) {
 
 function termCell(term) {
   if (!term) return el("td");
+  if (term.type === "uri" && term.value.startsWith(ID_PREFIX)) {
+    return el("td", { title: term.value }, recordLink(localName(term.value), localName(term.value)));
+  }
   if (term.type === "uri") return el("td", { title: term.value }, localName(term.value));
   return el("td", {}, term.value);
 }

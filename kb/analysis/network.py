@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 from rdflib.term import Literal, Node, URIRef
 
+from kb.links import doi_url, pubmed_url
 from kb.namespaces import MM, local_name
 from kb.queries import query_text
 
@@ -222,6 +223,10 @@ def _publications(rows: list[dict[str, Node]]) -> dict[str, dict[str, Any]]:
         for name in ("title", "doi", "pmid"):
             if name in first:
                 attributes[name] = first[name]
+        if "doi" in first:
+            attributes["doi_url"] = doi_url(first["doi"])
+        if "pmid" in first:
+            attributes["pubmed_url"] = pubmed_url(first["pmid"])
         in_year = f", {year}" if year.isdigit() else ""
         attributes["description"] = f"{label}: a {kind}{in_year}."
         publications[iri] = attributes

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rdflib.term import Node
+
     from api.settings import Settings
     from kb.analysis.endpoint_table import EndpointTable
     from kb.analysis.response_rate import Filters
@@ -250,7 +252,9 @@ def cmd_query(args: argparse.Namespace) -> int:
         print("true" if result.askAnswer else "false")
         return 0
     names = [str(v) for v in result.vars or []]
-    rows = [[curie(row[n]) if n in row else "" for n in names] for row in result_rows(result)]
+    # For people (table), a curated record by its IRI, which a terminal follows; CURIEs in CSV and JSON.
+    cell = _followable if args.format == "table" else curie
+    rows = [[cell(row[n]) if n in row else "" for n in names] for row in result_rows(result)]
     if args.format == "json":
         print(json.dumps([dict(zip(names, r, strict=True)) for r in rows], indent=2, ensure_ascii=False))
     elif args.format == "csv":
@@ -305,10 +309,10 @@ def _comparison(args: argparse.Namespace) -> tuple[KnowledgeBase, ComparisonTabl
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from kb.render.tables import render
+    from kb.render.tables import cited_publications, render
 
-    _, table = _comparison(args)
-    _write(args, render(table, args.format))
+    kb, table = _comparison(args)
+    _write(args, render(table, args.format, kb.publications(cited_publications(table))))
     return 0
 
 
@@ -417,6 +421,16 @@ def cmd_synth(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _followable(term: Node) -> str:
+    """A value as `mmkb query` prints it for people: a curated record (id:NAME) by its IRI, which the
+    service dereferences, other IRIs as CURIEs, literals as they are."""
+    from rdflib import URIRef
+
+    from kb.namespaces import ID_IRI, curie
+
+    return str(term) if isinstance(term, URIRef) and str(term).startswith(ID_IRI) else curie(term)
 
 
 def _table(names: list[str], rows: list[list[str]]) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rdflib import Literal
 
-from kb.namespaces import PREFIXES, curie, prefixed
+from kb.links import doi_url, pubmed_url, registry_url
+from kb.namespaces import ID_IRI, PREFIXES, curie, prefixed
 from kb.queries import query_text
 
 if TYPE_CHECKING:
@@ -24,8 +26,10 @@ DICTIONARY = "data-dictionary.csv"
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # identifier, text, integer, decimal, boolean, date-time, number
+    kind: str  # identifier, text, integer, decimal, boolean, date-time, number, url
     description: str
+    # A url column: the column whose identifier it links, and where that identifier resolves.
+    link: tuple[str, Callable[[str], str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,45 +47,56 @@ def _c(name: str, kind: str, description: str) -> Column:
     return Column(name, kind, description)
 
 
+def _id(name: str, description: str) -> Column:
+    """A column of curated records, each as its id:NAME CURIE."""
+    return Column(name, "identifier", f"{description} (id:NAME, which dereferences at {ID_IRI}NAME)")
+
+
+def _url(name: str, of: str, resolve: Callable[[str], str], description: str) -> Column:
+    """The link of the identifier in column `of` (empty where it is empty)."""
+    return Column(name, "url", description, (of, resolve))
+
+
 TABLES: tuple[Table, ...] = (
     Table(
         "studies",
         "One row per study and registry number.",
         (
-            _c("study", "identifier", "the study (id:...)"),
+            _id("study", "the study"),
             _c("label", "text", "the study's name"),
             _c("design", "identifier", "its design (mm:...)"),
             _c("evidence_rank", "integer", "the design's evidence rank (1 is strongest)"),
             _c("nct_id", "text", "a ClinicalTrials.gov number"),
+            _url("registry_url", "nct_id", registry_url, "the study's ClinicalTrials.gov page (of nct_id)"),
         ),
     ),
     Table(
         "cohorts",
         "One row per cohort (arm, subgroup, patient group) and size claim.",
         (
-            _c("cohort", "identifier", "the cohort (id:...)"),
-            _c("study", "identifier", "the study it belongs to"),
+            _id("cohort", "the cohort"),
+            _id("study", "the study it belongs to"),
             _c("label", "text", "the cohort's name"),
-            _c("parent", "identifier", "the nearest cohort it is a subgroup of"),
+            _id("parent", "the nearest cohort it is a subgroup of"),
             _c("eligibility", "text", "the inclusion criteria as the source states them"),
             _c("min_prior_lines", "integer", "the fewest prior lines of therapy the criteria allow"),
             _c("size", "integer", "the number of patients, as the size claim counts it"),
             _c("size_status", "identifier", "reported, or the typed unknown in place of the size"),
-            _c("size_claim", "identifier", "the claim the size comes from (a row of claims.csv)"),
+            _id("size_claim", "the claim the size comes from (a row of claims.csv)"),
         ),
     ),
     Table(
         "populations",
         "The drug sets that define each cohort's population, one row per member of a set.",
         (
-            _c("cohort", "identifier", "the cohort (a row of cohorts.csv)"),
+            _id("cohort", "the cohort (a row of cohorts.csv)"),
             _c(
                 "relation",
                 "identifier",
                 "mm:definingRefractoriness (refractory to every member), mm:refractoryToExactlyOneOf, "
                 "mm:refractoryToAtLeastOneOf, or mm:definingExposure (naive to every member)",
             ),
-            _c("drug_set", "identifier", "the drug set"),
+            _id("drug_set", "the drug set"),
             _c("member", "identifier", "a drug, or a drug class meaning one or more drugs of it"),
             _c("member_label", "text", "the member's name"),
         ),
@@ -90,19 +105,19 @@ TABLES: tuple[Table, ...] = (
         "patients",
         "Individually reported patients, one row per cohort the patient is a member of.",
         (
-            _c("patient", "identifier", "the patient (id:...)"),
+            _id("patient", "the patient"),
             _c("label", "text", "the source's label for the patient"),
-            _c("cohort", "identifier", "a cohort the patient belongs to"),
+            _id("cohort", "a cohort the patient belongs to"),
         ),
     ),
     Table(
         "regimens",
         "Regimens, one row per component.",
         (
-            _c("regimen", "identifier", "the regimen (id:...)"),
+            _id("regimen", "the regimen"),
             _c("label", "text", "the regimen's name"),
             _c("abbreviation", "text", "its usual abbreviation"),
-            _c("component", "identifier", "a component of the regimen"),
+            _id("component", "a component of the regimen"),
             _c("drug", "identifier", "the component's drug"),
             _c("drug_label", "text", "the drug's name"),
             _c("schedule", "identifier", "the component's schedule"),
@@ -112,8 +127,8 @@ TABLES: tuple[Table, ...] = (
         "measurements",
         "Every numeric value a claim states, or the typed unknown in its place; one row per value.",
         (
-            _c("claim", "identifier", "the claim (a row of claims.csv)"),
-            _c("about", "identifier", "what the claim is about (cohort, patient, regimen ...)"),
+            _id("claim", "the claim (a row of claims.csv)"),
+            _id("about", "what the claim is about (cohort, patient, regimen ...)"),
             _c("measures", "identifier", "the quantity measured (mm:...)"),
             _c("property", "identifier", "which value of the claim (mm:numerator, mm:percent ...)"),
             _c("value", "number", "the value as printed; empty when status is a typed unknown"),
@@ -130,30 +145,34 @@ TABLES: tuple[Table, ...] = (
         "claims",
         "Every claim with its provenance, one row per piece of evidence.",
         (
-            _c("claim", "identifier", "the claim (id:...)"),
-            _c("about", "identifier", "what the claim is about"),
-            _c("source", "identifier", "the publication that makes the claim"),
+            _id("claim", "the claim"),
+            _id("about", "what the claim is about"),
+            _id("source", "the publication that makes the claim"),
             _c("derivation", "identifier", "reported, or how the value was derived (mm:...)"),
             _c("verification", "identifier", "how the value was checked against the source (mm:...)"),
-            _c("curator", "identifier", "who curated the claim"),
+            _id("curator", "who curated the claim"),
             _c("curated_at", "date-time", "when the curation ended"),
             _c("evidence_kind", "text", "quote (prose) or table (a table cell)"),
-            _c("document", "identifier", "the document the evidence is in"),
+            _id("document", "the document the evidence is in"),
             _c("quote", "text", "the exact words quoted"),
             _c("quote_prefix", "text", "the text just before the quote"),
             _c("quote_suffix", "text", "the text just after the quote"),
             _c("table", "text", "the table the cell is in"),
             _c("table_row", "text", "the cell's row label"),
             _c("table_column", "text", "the cell's column label"),
+            _c("source_doi", "text", "the source publication's DOI"),
+            _url("source_doi_url", "source_doi", doi_url, "the source's DOI at doi.org"),
+            _c("source_pmid", "text", "the source publication's PubMed id"),
+            _url("source_pubmed_url", "source_pmid", pubmed_url, "the source's PubMed page"),
         ),
     ),
     Table(
         "conflicts",
         "Conflict findings of the integrity rules, one row per record a finding involves.",
         (
-            _c("conflict", "identifier", "the finding (id:...)"),
+            _id("conflict", "the finding"),
             _c("rule", "identifier", "the integrity rule that found it"),
-            _c("record", "identifier", "a claim or record the finding involves"),
+            _id("record", "a claim or record the finding involves"),
             _c("message", "text", "what disagrees, in words"),
         ),
     ),
@@ -173,12 +192,15 @@ def cell(term: Node | None) -> str:
 
 
 def rows(store: GraphStore, table: Table) -> list[list[str]]:
-    """The table's rows, in the query's order, with no row repeated."""
-    names = [column.name for column in table.columns]
+    """The table's rows, in the query's order, with no row repeated; a url column the link of the
+    identifier its row gives."""
     out: list[list[str]] = []
     seen: set[tuple[str, ...]] = set()
     for row in store.select(query_text(table.query)):
-        values = [cell(row.get(name)) for name in names]
+        values = [
+            column.link[1](cell(row.get(column.link[0]))) if column.link else cell(row.get(column.name))
+            for column in table.columns
+        ]
         key = tuple(values)
         if key not in seen:
             seen.add(key)

@@ -5,8 +5,7 @@ HTML and LaTeX: kb.render.endpoint_typeset)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kb.analysis.endpoint_table import ALL_CAVEATS, EndpointRow, EndpointTable, Figure, LandmarkRate
 from kb.analysis.values import HazardRatio, Median
@@ -19,7 +18,7 @@ from kb.render.endpoint_typeset import (
     to_markdown,
 )
 from kb.render.numbers import endpoint_figure_text
-from kb.render.records_out import delimited, json_default
+from kb.render.records_out import NO_LINKS, Links, delimited, json_default, source_url
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,6 +58,7 @@ ENDPOINT_COLUMNS = (
     "evidence_rank",
     "study_id",
     "cohort_id",
+    "source_urls",
 )
 # Columns that hold a number or nothing.
 NUMBER_COLUMNS = (
@@ -103,8 +103,9 @@ def _figure_columns(figure: Figure) -> dict[str, Any]:
     }
 
 
-def _record(row: EndpointRow) -> dict[str, Any]:
-    """One row as typed values: the figure as its value object and its numbers flat, lists as lists."""
+def _record(row: EndpointRow, links: Links = NO_LINKS) -> dict[str, Any]:
+    """One row as typed values: the figure as its value object and its numbers flat, lists as lists, and
+    where each source is followed (source_urls)."""
     return {
         "stratum": row.stratum,
         "study": row.study,
@@ -131,6 +132,7 @@ def _record(row: EndpointRow) -> dict[str, Any]:
         "stratum_key": row.stratum_key,
         "design_id": row.design_id,
         "regimen_key": row.regimen_key,
+        "source_urls": [source_url(s, links) for s in row.sources],
     }
 
 
@@ -147,20 +149,21 @@ def _flat(column: str, value: Any) -> Any:
     return value
 
 
-def _delimited(table: EndpointTable, delimiter: str) -> str:
-    return delimited(ENDPOINT_COLUMNS, (_record(row) for row in table.rows), _flat, delimiter)
+def _delimited(table: EndpointTable, delimiter: str, links: Links) -> str:
+    return delimited(ENDPOINT_COLUMNS, (_record(row, links) for row in table.rows), _flat, delimiter)
 
 
-def to_csv(table: EndpointTable) -> str:
-    """The rows as CSV (header first, "\\n" line endings); footnotes are in the other formats."""
-    return _delimited(table, ",")
+def to_csv(table: EndpointTable, links: Links = NO_LINKS) -> str:
+    """The rows as CSV (header first, "\\n" line endings); footnotes are in the other formats. `links`
+    gives the DOIs and PMIDs of the cited publications (source_urls)."""
+    return _delimited(table, ",", links)
 
 
-def to_tsv(table: EndpointTable) -> str:
-    return _delimited(table, "\t")
+def to_tsv(table: EndpointTable, links: Links = NO_LINKS) -> str:
+    return _delimited(table, "\t", links)
 
 
-def to_json(table: EndpointTable) -> str:
+def to_json(table: EndpointTable, links: Links = NO_LINKS) -> str:
     """The table as JSON: typed rows (the figure an object whose figures are numbers, or null with a
     status; its numbers also flat; the readable cells beside them), the display headings, footnotes and
     caveats."""
@@ -171,7 +174,7 @@ def to_json(table: EndpointTable) -> str:
         "grouping": table.grouping,
         "columns": list(ENDPOINT_COLUMNS),
         "headings": list(display_columns(table)),
-        "rows": [_record(row) for row in table.rows],
+        "rows": [_record(row, links) for row in table.rows],
         "footnotes": table.footnotes(),
         "caveats": {code: ALL_CAVEATS[code] for code in table.caveat_codes()},
     }
@@ -195,7 +198,13 @@ def to_dataframe(table: EndpointTable) -> pd.DataFrame:
     return frame
 
 
-ENDPOINT_FORMATS: dict[str, Callable[[EndpointTable], str]] = {
+class EndpointWriter(Protocol):
+    """An endpoint table writer: the table, with the DOIs and PMIDs of the publications its sources cite."""
+
+    def __call__(self, table: EndpointTable, links: Links = ...) -> str: ...
+
+
+ENDPOINT_FORMATS: dict[str, EndpointWriter] = {
     "csv": to_csv,
     "tsv": to_tsv,
     "md": to_markdown,

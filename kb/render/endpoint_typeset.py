@@ -6,6 +6,7 @@ from __future__ import annotations
 from kb.analysis.endpoint_table import HAZARD_RATIO, LANDMARK, MEDIAN, EndpointRow, EndpointTable
 from kb.render.markup import escape
 from kb.render.numbers import MEDIAN_PLACES, endpoint_figure_text, number_text
+from kb.render.records_out import NO_LINKS, Links
 from kb.render.typeset import html_table, latex_tabular, markdown_tables, md_text
 
 # The heading of the figure's column, by the endpoint's kind.
@@ -61,19 +62,20 @@ def _title(table: EndpointTable) -> str:
     return table.endpoint.label[0].upper() + table.endpoint.label[1:]
 
 
-def to_markdown(table: EndpointTable) -> str:
+def to_markdown(table: EndpointTable, links: Links = NO_LINKS) -> str:
     """The endpoint's name, a pipe table per stratum, then the footnotes."""
-    lines = [f"**{md_text(_title(table))}**", "", *markdown_tables(table, display_columns(table), _cells)]
+    tables = markdown_tables(table, display_columns(table), _cells, links)
+    lines = [f"**{md_text(_title(table))}**", "", *tables]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_html(table: EndpointTable) -> str:
+def to_html(table: EndpointTable, links: Links = NO_LINKS) -> str:
     """A self-contained <table> fragment: one tbody per stratum, footnotes in the tfoot."""
     attributes = f' data-endpoint="{escape(table.endpoint.name)}"'
-    out = html_table(table, display_columns(table), _cells, (FIGURE_COLUMN, "figure"), attributes)
+    out = html_table(table, display_columns(table), _cells, (FIGURE_COLUMN, "figure"), attributes, links)
     return "\n".join([*out, "</tfoot>", "</table>"]) + "\n"
 
 
-def to_latex(table: EndpointTable) -> str:
+def to_latex(table: EndpointTable, links: Links = NO_LINKS) -> str:
     """A booktabs tabular grouped by stratum, footnotes after it in \\footnotesize."""
-    return "\n".join(latex_tabular(table, display_columns(table), _cells)) + "\n"
+    return "\n".join(latex_tabular(table, display_columns(table), _cells, links)) + "\n"

@@ -11,6 +11,7 @@ from typing import Any
 import networkx as nx
 
 from kb.analysis.network import CITES, HEAD_TO_HEAD, SEQUENCE, SUMMARIZES
+from kb.namespaces import ID_IRI
 from kb.render.markup import escape
 from kb.render.svg import coordinate, wrap
 
@@ -167,14 +168,25 @@ def _node_elements(graph: nx.Graph, layout: _Layout, colour: dict[str, str]) -> 
             sentence += f" {alone[1]}"
         lines = wrap(text, _LABEL_WIDTH[placement], _FONT_SIZE)
         css = "node alone" if alone else "node"
-        out.append(
+        element = (
             f'<g class="{css}"><title>{escape(sentence)}</title>'
             f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(_NODE_RADIUS)}" '
             f'fill="{colour[_node_group(data)]}" stroke="#333333" stroke-width="0.8"/>'
             f"{_node_text(x, y, cx, cy, lines, placement)}</g>"
         )
+        url = _node_url(node, data)
+        out.append(f'<a href="{escape(url)}">{element}</a>' if url else element)
     out.append("</g>")
     return out
+
+
+def _node_url(node: Any, data: dict[str, Any]) -> str:
+    """Where a node is followed: a publication's DOI at doi.org, else its PMID at PubMed, else a curated
+    record's own IRI (which the service dereferences at /id/NAME); "" for none."""
+    url = data.get("doi_url") or data.get("pubmed_url")
+    if url:
+        return str(url)
+    return str(node) if str(node).startswith(ID_IRI) else ""
 
 
 def _why_alone(graph: nx.Graph, node: Any) -> tuple[str, str] | None:

@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kb.analysis.endpoint_table import EndpointTable
 from kb.analysis.response_table import CAVEATS, ComparisonTable, NotPooled, Row
 from kb.analysis.values import HazardRatio, Median
 from kb.render import endpoint_tables
 from kb.render.numbers import hazard_ratio_text, median_text, percent_text
-from kb.render.records_out import delimited, json_default
+from kb.render.records_out import NO_LINKS, Links, cited, delimited, json_default, source_url
 from kb.render.typeset import stratum_names, to_html, to_latex, to_markdown
 
 if TYPE_CHECKING:
@@ -66,6 +65,7 @@ EXTRA_COLUMNS = (
     "rate_text",
     "n_unknown",
     "derivation",
+    "source_urls",
 )
 CSV_COLUMNS: tuple[str, ...] = CORE_COLUMNS + EXTRA_COLUMNS
 # A proportion other than response names it, and its adverse event where rows are per event.
@@ -106,9 +106,10 @@ def _figure_columns(prefix: str, value: Median | HazardRatio | None) -> dict[str
     }
 
 
-def _record(row: Row) -> dict[str, Any]:
-    """One row as typed values: numbers or None, tuples as lists, sources as Source objects, the median
-    and hazard ratio as their values (with their numbers in columns of their own)."""
+def _record(row: Row, links: Links = NO_LINKS) -> dict[str, Any]:
+    """One row as typed values: numbers or None, tuples as lists, sources as Source objects (and where
+    each is followed, in source_urls), the median and hazard ratio as their values (with their numbers in
+    columns of their own)."""
     median, hr = row.median_pfs, row.hazard_ratio
     return {
         "stratum": row.stratum,
@@ -150,6 +151,7 @@ def _record(row: Row) -> dict[str, Any]:
         "derivation": row.derivation,
         "design_id": row.design_id,
         "regimen_key": row.regimen_key,
+        "source_urls": [source_url(s, links) for s in row.sources],
     }
 
 
@@ -170,22 +172,23 @@ def _flat(column: str, value: Any) -> Any:
     return value
 
 
-def _delimited(table: ComparisonTable, delimiter: str) -> str:
-    records = ({**_record(row), "endpoint": table.endpoint, "event": row.event} for row in table.rows)
+def _delimited(table: ComparisonTable, delimiter: str, links: Links) -> str:
+    records = ({**_record(row, links), "endpoint": table.endpoint, "event": row.event} for row in table.rows)
     return delimited(csv_columns(table), records, _flat, delimiter)
 
 
 # --- writers -------------------------------------------------------------------------------------
 
 
-def to_csv(table: ComparisonTable) -> str:
-    """The rows as CSV (header first, "\\n" line endings); footnotes are in the other formats."""
-    return _delimited(table, ",")
+def to_csv(table: ComparisonTable, links: Links = NO_LINKS) -> str:
+    """The rows as CSV (header first, "\\n" line endings); footnotes are in the other formats. `links`
+    gives the DOIs and PMIDs of the cited publications (source_urls)."""
+    return _delimited(table, ",", links)
 
 
-def to_tsv(table: ComparisonTable) -> str:
+def to_tsv(table: ComparisonTable, links: Links = NO_LINKS) -> str:
     """The rows as tab-separated values, columns as in CSV."""
-    return _delimited(table, "\t")
+    return _delimited(table, "\t", links)
 
 
 def _pooling_json(table: ComparisonTable) -> list[dict[str, Any]]:
@@ -216,11 +219,11 @@ def _pooling_json(table: ComparisonTable) -> list[dict[str, Any]]:
     return entries
 
 
-def to_json(table: ComparisonTable) -> str:
+def to_json(table: ComparisonTable, links: Links = NO_LINKS) -> str:
     """The table as JSON: typed rows (numbers or null, lists as lists; a median or hazard ratio as an
     object whose figures are numbers, or null with a status), footnotes, caveats, pooling."""
     extra = table.endpoint != "response"
-    rows = [{**_record(row), **({"event": row.event} if extra else {})} for row in table.rows]
+    rows = [{**_record(row, links), **({"event": row.event} if extra else {})} for row in table.rows]
     document = {
         **({"endpoint": table.endpoint} if extra else {}),
         "grouping": table.grouping,
@@ -257,7 +260,13 @@ def to_dataframe(table: ComparisonTable | EndpointTable) -> pd.DataFrame:
     return frame
 
 
-FORMATS: dict[str, Callable[[ComparisonTable], str]] = {
+class Writer(Protocol):
+    """A table writer: the table, with the DOIs and PMIDs of the publications its sources cite."""
+
+    def __call__(self, table: ComparisonTable, links: Links = ...) -> str: ...
+
+
+FORMATS: dict[str, Writer] = {
     "csv": to_csv,
     "tsv": to_tsv,
     "md": to_markdown,
@@ -267,11 +276,18 @@ FORMATS: dict[str, Callable[[ComparisonTable], str]] = {
 }
 
 
-def render(table: ComparisonTable | EndpointTable, fmt: str) -> str:
+def cited_publications(table: ComparisonTable | EndpointTable) -> list[str]:
+    """The IRIs of the publications the table's sources cite, each once (the keys `render` links)."""
+    return cited(s for row in table.rows for s in row.sources)
+
+
+def render(table: ComparisonTable | EndpointTable, fmt: str, links: Links = NO_LINKS) -> str:
     """The table (a proportion's comparison, or an endpoint table of medians, hazard ratios or landmark
-    rates) in one of FORMATS; ValueError naming the valid formats otherwise."""
+    rates) in one of FORMATS, each source with its link: its publication's DOI at doi.org, else its PMID
+    at PubMed (from `links`, the publications of cited_publications by IRI), else the publication's own
+    IRI; ValueError naming the valid formats otherwise."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown table format {fmt!r}; valid: {', '.join(FORMATS)}")
     if isinstance(table, EndpointTable):
-        return endpoint_tables.ENDPOINT_FORMATS[fmt](table)
-    return FORMATS[fmt](table)
+        return endpoint_tables.ENDPOINT_FORMATS[fmt](table, links)
+    return FORMATS[fmt](table, links)

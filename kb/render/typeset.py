@@ -10,6 +10,7 @@ from kb.analysis.endpoint_table import ALL_CAVEATS, ENDPOINTS
 from kb.analysis.response_table import ComparisonTable, NotPooled, Row
 from kb.render.markup import escape
 from kb.render.numbers import hazard_ratio_text, median_text, number_text, percent_range, percent_text
+from kb.render.records_out import NO_LINKS, Links, source_url
 
 DISPLAY_COLUMNS = (
     "Study",
@@ -185,8 +186,17 @@ def md_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def markdown_tables(table: _Table, columns: Sequence[str], cells: Callable[[Any], list[str]]) -> list[str]:
-    """A pipe table per stratum (the row's `cells`, then its flags and sources), then the footnotes."""
+def md_link(label: str, url: str) -> str:
+    """A Markdown link (its destination in <...>, so a DOI's parentheses stay in it) for a table cell."""
+    label = md_text(label).replace("[", "\\[").replace("]", "\\]")
+    return f"[{label}](<{url.replace('|', '%7C').replace('<', '%3C').replace('>', '%3E')}>)"
+
+
+def markdown_tables(
+    table: _Table, columns: Sequence[str], cells: Callable[[Any], list[str]], links: Links = NO_LINKS
+) -> list[str]:
+    """A pipe table per stratum (the row's `cells`, then its flags and sources, each a link to its
+    publication), then the footnotes."""
     marks = footnote_marks(table)
     header = "| " + " | ".join(columns) + " |"
     rule = "|" + "|".join("---" for _ in columns) + "|"
@@ -195,8 +205,8 @@ def markdown_tables(table: _Table, columns: Sequence[str], cells: Callable[[Any]
         lines += [f"**{md_text(stratum)}**", "", header, rule]
         for row in rows:
             flags = " ".join(str(number).translate(SUPERSCRIPT) for number, _ in row_marks(row, marks))
-            sources = "; ".join(s.label for s in row.sources)
-            lines.append("| " + " | ".join(md_text(c) for c in [*cells(row), flags, sources]) + " |")
+            sources = "; ".join(md_link(s.label, source_url(s, links)) for s in row.sources)
+            lines.append("| " + " | ".join([*(md_text(c) for c in [*cells(row), flags]), sources]) + " |")
         lines.append("")
     lines += footnote_lines(
         table,
@@ -206,10 +216,10 @@ def markdown_tables(table: _Table, columns: Sequence[str], cells: Callable[[Any]
     return lines
 
 
-def to_markdown(table: ComparisonTable) -> str:
+def to_markdown(table: ComparisonTable, links: Links = NO_LINKS) -> str:
     """A pipe table per stratum, then the footnotes and, when requested, the pooling section."""
     columns = display_columns(table)
-    lines = markdown_tables(table, columns, lambda row: _cells(row, columns))
+    lines = markdown_tables(table, columns, lambda row: _cells(row, columns), links)
     pooling = _pooling_lines(table)
     if pooling:
         lines += ["**Pooling (exploratory)**", ""]
@@ -229,10 +239,11 @@ def html_table(
     cells: Callable[[Any], list[str]],
     figure: tuple[int, str],
     attributes: str = "",
+    links: Links = NO_LINKS,
 ) -> list[str]:
-    """A <table> with a tbody per stratum (the row's `cells`, its flags and sources; the cell at
-    figure[0] gets class figure[1] and the claim it shows) and the footnotes opening the tfoot, left open
-    for the caller to close."""
+    """A <table> with a tbody per stratum (the row's `cells`, its flags and sources, each a link to its
+    publication; the cell at figure[0] gets class figure[1] and the claim it shows) and the footnotes
+    opening the tfoot, left open for the caller to close."""
     marks = footnote_marks(table)
     width = len(columns)
     out = [f'<table class="mmkb-comparison"{attributes}>', "<thead>", "<tr>"]
@@ -254,7 +265,7 @@ def html_table(
             out.append(f"<td>{flags}</td>")
             sources = "; ".join(
                 f'<span data-claim="{_h(s.claim)}" data-publication="{_h(s.publication)}">'
-                f"{_h(s.label)}</span>"
+                f'<a href="{_h(source_url(s, links))}">{_h(s.label)}</a></span>'
                 for s in row.sources
             )
             out += [f"<td>{sources}</td>", "</tr>"]
@@ -271,12 +282,12 @@ def html_table(
     return out
 
 
-def to_html(table: ComparisonTable) -> str:
+def to_html(table: ComparisonTable, links: Links = NO_LINKS) -> str:
     """A self-contained <table> fragment: one tbody per stratum, footnotes and pooling in the tfoot."""
     columns = display_columns(table)
     width = len(columns)
     figure = (columns.index("Rate % (95% CI)"), "rate")
-    out = html_table(table, columns, lambda row: _cells(row, columns), figure)
+    out = html_table(table, columns, lambda row: _cells(row, columns), figure, links=links)
     for name, text, reasons in _pooling_lines(table):
         items = "".join(f"<li>{_h(reason)}</li>" for reason in reasons)
         listing = f"<ul>{items}</ul>" if items else ""
@@ -290,9 +301,12 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
 
 
-def latex_tabular(table: _Table, columns: Sequence[str], cells: Callable[[Any], list[str]]) -> list[str]:
-    """A booktabs tabular grouped by stratum (the row's `cells`, its flags and sources), footnotes after
-    it in \\footnotesize."""
+def latex_tabular(
+    table: _Table, columns: Sequence[str], cells: Callable[[Any], list[str]], links: Links = NO_LINKS
+) -> list[str]:
+    """A booktabs tabular grouped by stratum (the row's `cells`, its flags and sources, each with its
+    publication's link as text: the tabular has no preamble to load hyperref), footnotes after it in
+    \\footnotesize."""
     marks = footnote_marks(table)
     width = len(columns)
     out = [
@@ -307,7 +321,7 @@ def latex_tabular(table: _Table, columns: Sequence[str], cells: Callable[[Any], 
             flags = ",".join(str(number) for number, _ in row_marks(row, marks))
             line = [latex_escape(c) for c in cells(row)]
             line.append(rf"\textsuperscript{{{flags}}}" if flags else "")
-            line.append(latex_escape("; ".join(s.label for s in row.sources)))
+            line.append(latex_escape("; ".join(f"{s.label} ({source_url(s, links)})" for s in row.sources)))
             out.append(" & ".join(line) + r" \\")
     out += [r"\bottomrule", r"\end{tabular}", ""]
     out += footnote_lines(
@@ -321,10 +335,10 @@ def latex_tabular(table: _Table, columns: Sequence[str], cells: Callable[[Any], 
     return out
 
 
-def to_latex(table: ComparisonTable) -> str:
+def to_latex(table: ComparisonTable, links: Links = NO_LINKS) -> str:
     """A booktabs tabular grouped by stratum, footnotes after it in \\footnotesize, then the pooling."""
     columns = display_columns(table)
-    out = latex_tabular(table, columns, lambda row: _cells(row, columns))
+    out = latex_tabular(table, columns, lambda row: _cells(row, columns), links)
     for name, text, reasons in _pooling_lines(table):
         out.append(rf"{{\footnotesize {latex_escape(name)}: {latex_escape(text)}\par}}")
         out += [rf"{{\footnotesize\quad {latex_escape(reason)}\par}}" for reason in reasons]
