@@ -296,6 +296,13 @@ def test_downloads_are_what_is_shown(browser: webdriver.Chrome, live_server: str
         response = httpx.get(str(anchor.get_attribute("href")))
         assert response.status_code == 200
         assert response.headers["content-type"].startswith(media_type)
+    whole = {"tables": "application/zip", "fhir": "application/fhir+json"}
+    for fmt, media_type in whole.items():
+        anchor = browser.find_element(By.ID, f"download-{fmt}")
+        assert urlsplit(str(anchor.get_attribute("href"))).query == f"format={fmt}"
+        response = httpx.get(str(anchor.get_attribute("href")))
+        assert response.status_code == 200
+        assert response.headers["content-type"] == media_type
     _screenshot(browser, tmp_path / "downloads.png", "compare-hint")
 
 
