@@ -191,6 +191,11 @@ def _proportion(figure: Figure, out: JSON, printed: str) -> None:
     size_key, size = _count(figure, "denominator")
     if size_key:
         out["sampleSize"] = {size_key.replace("denominator", "knownDataCount"): size}
+        unknown = figure.unknown("denominator")
+        if unknown:  # said in words too: the element holds only the reason its value is absent
+            out["sampleSize"] = {"description": f"denominator: {figure.labels.get(unknown, unknown)}"} | out[
+                "sampleSize"
+            ]
     n = figure.whole("denominator")
     x = events if events_key == "numerator" and isinstance(events, int) else None
     if figure.number("percent") is not None or figure.unknown("percent"):
