@@ -186,6 +186,19 @@ def test_too_many_and_wrong_json_shapes(valid_bundle: dict[str, Any], r5_definit
     ]
 
 
+def test_decimals_are_finite_json_numbers(
+    valid_bundle: dict[str, Any], r5_definitions: R5Definitions
+) -> None:
+    statistic = evidence(valid_bundle)["statistic"][0]
+    statistic["attributeEstimate"].append({"type": {"text": "p-value"}, "quantity": {"value": 1e-05}})
+    assert check_bundle(valid_bundle, r5_definitions) == []
+    statistic["attributeEstimate"][1]["quantity"]["value"] = float("nan")
+    assert check_bundle(valid_bundle, r5_definitions) == [
+        f"{EVIDENCE}.statistic[0].attributeEstimate[1].quantity.value: decimal value nan is not a finite"
+        " number"
+    ]
+
+
 def test_a_violated_invariant(valid_bundle: dict[str, Any], r5_definitions: R5Definitions) -> None:
     valid_bundle["entry"][3]["fullUrl"] = valid_bundle["entry"][2]["fullUrl"]
     problems = check_bundle(valid_bundle, r5_definitions)
@@ -259,13 +272,18 @@ def test_expansions_come_from_the_packages(r5_definitions: R5Definitions) -> Non
 
 
 def test_is_a_filters_expand_to_the_code_and_its_descendants(r5_definitions: R5Definitions) -> None:
-    """No value set these resources bind uses a filter today; the filter code is checked on one that
-    does: HL7 Terminology's v3 ActEncounterCode hierarchy."""
-    code_system = r5_definitions.code_system("http://terminology.hl7.org/CodeSystem/v3-ActCode")
+    """No value set these resources bind filters a code system today; the filters are checked on one
+    that does: HL7 Terminology's v3 ActEncounterCode (is-a _ActEncounterCode, less that code)."""
+    system = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+    codes = {
+        code for _, code in r5_definitions.expand("http://terminology.hl7.org/ValueSet/v3-ActEncounterCode")
+    }
+    assert {"AMB", "EMER", "IMP"} <= codes
+    assert "_ActEncounterCode" not in codes
+    code_system = r5_definitions.code_system(system)
     assert code_system is not None
-    below = code_system.descendants("_ActEncounterCode")
-    assert {"AMB", "EMER", "IMP"} <= below
-    assert "_ActEncounterCode" not in below
+    assert codes == code_system.descendants("_ActEncounterCode")
+    assert "_ActAccountCode" in code_system.codes and "_ActAccountCode" not in codes
 
 
 def invariants_of(definitions: R5Definitions) -> dict[str, str]:
