@@ -450,6 +450,16 @@ def missing_functions(expression: str) -> list[str]:
     return sorted(called - KNOWN_FUNCTIONS)
 
 
+@dataclass
+class _Unparsed:
+    """An expression fhirpathpy could not parse: each evaluation raises the parse error again."""
+
+    error: Exception
+
+    def __call__(self, *_: Any) -> list[Any]:
+        raise self.error
+
+
 class Invariants:
     """Compiled constraint expressions, each parsed once."""
 
@@ -463,13 +473,29 @@ class Invariants:
         _-companion (id, extension); a primitive with no value is its companion alone."""
         compiled = self._compiled.get(expression)
         if compiled is None:
-            compiled = fhirpathpy.compile(expression, _FHIRPATH_MODEL, _FHIRPATH_OPTIONS)
+            try:
+                compiled = fhirpathpy.compile(expression, _FHIRPATH_MODEL, _FHIRPATH_OPTIONS)
+            except Exception as error:  # what fhirpathpy raises on a parse failure varies
+                compiled = _Unparsed(error)
             self._compiled[expression] = compiled
         if node is None:
             focus = ResourceNode.create_node(extra or {}, type_path)
         else:
-            focus = ResourceNode.create_node(node, type_path, extra)
+            focus = ResourceNode.create_node(_with_bare_primitives(node), type_path, extra)
         return list(compiled(focus, {"resource": resource, "rootResource": root}))
+
+
+def _with_bare_primitives(node: Any) -> Any:
+    """The node with a null value beside each primitive that has only its _-companion (extensions, as
+    with a data-absent-reason): fhirpathpy's children() skips such a primitive otherwise, and ele-1 would
+    fail on an element whose only child it is."""
+    if not isinstance(node, dict) or not any(k.startswith("_") and k[1:] not in node for k in node):
+        return node
+    filled = dict(node)
+    for key, extra in node.items():
+        if key.startswith("_") and key[1:] not in node:
+            filled[key[1:]] = [None] * len(extra) if isinstance(extra, list) else None
+    return filled
 
 
 # -- the walk ------------------------------------------------------------------------------------------

@@ -243,6 +243,9 @@ def test_an_extension_in_place_of_a_primitive_value(
     del resource["statistic"][0]["numberOfEvents"]
     resource["statistic"][0]["_numberOfEvents"] = {"extension": [absent]}
     assert check_bundle(valid_bundle, r5_definitions) == []
+    # The only child of its element: ele-1 still holds.
+    resource["statistic"][0]["sampleSize"] = {"_knownDataCount": {"extension": [absent]}}
+    assert check_bundle(valid_bundle, r5_definitions) == []
     resource["statistic"][0]["_numberOfEvents"] = {"extension": [{"url": absent["url"]}]}
     assert check_bundle(valid_bundle, r5_definitions) == [
         f"{EVIDENCE}.statistic[0]._numberOfEvents.extension[0]: invariant ext-1 violated: Must have either"
