@@ -6,13 +6,16 @@ with the FHIR path of the offending element:
 
 1. structure: every property is an element of the resource's or datatype's StructureDefinition snapshot
    (choice elements by their type suffix), cardinality, JSON types, and primitive values against the
-   primitive type's regex;
+   primitive type's regex (a JSON number is a decimal when finite: the R5 decimal regex misreads
+   exponents);
 2. codes: a code under a required binding is in the value set's expansion, made from the CodeSystems in the
    definition packages (a value set that cannot be expanded from them is reported, never passed); a Coding
    whose system is a complete code system in the packages has a code that exists there, whatever the
    binding (this catches a misspelt statistic-type code under its extensible binding);
-3. invariants: every error-severity constraint on the elements present, evaluated with fhirpathpy, except
-   the few listed in UNEVALUATED (fhirpathpy lacks a function they use; a test keeps that list exact);
+3. invariants: every error-severity constraint on the elements present (and DomainResource's dom-* on
+   every resource), evaluated with fhirpathpy, except the few listed in UNEVALUATED (fhirpathpy lacks a
+   function they use; a test keeps that list exact); hasValue(), which fhirpathpy lacks and ele-1 uses
+   on every element, is supplied as FHIR defines it, and a failure to evaluate any other is a problem;
 4. references: every Reference.reference resolves to an entry of the bundle by the Bundle resolution rules
    (absolute: the entry's fullUrl; relative Type/id: against the base of the referring entry's RESTful
    fullUrl; "#id": a contained resource); canonicals need not resolve;
