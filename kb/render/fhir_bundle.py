@@ -226,11 +226,11 @@ class _Builder:
         defining = []
         for relation, members in sorted(self.ctx.definitions.get(cohort, {}).items()):
             named = tuple(sorted((drug, label) for drug, label in members.items()))
+            words = RELATION_WORDS.get(relation, relation)
             if relation in ("definingRefractoriness", "definingExposure") or len(named) == 1:
-                defining.append((relation, RELATION_WORDS.get(relation, relation), named))
-            else:  # one of several: a single characteristic in words
-                words = f"{RELATION_WORDS.get(relation, relation)}: " + ", ".join(label for _, label in named)
-                defining.append((relation, words, ((relation, words),)))
+                defining.append((relation, words, named))  # every member: one characteristic each
+            else:  # one of several: a single characteristic, its value in words
+                defining.append((relation, words, (("", " or ".join(label for _, label in named)),)))
         return self._add(
             group(
                 Cohort(

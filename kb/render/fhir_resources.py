@@ -51,7 +51,8 @@ class Cohort:
     parents: tuple[str, ...]  # labels of the cohorts it is a subgroup of
     eligibility: str
     size: int | None  # the one size its sources give, where they agree on one
-    defining: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # (relation, words, (drug, label)...)
+    # (relation, words, ((drug, label), ...)): a drug "" for a set that is only said in words
+    defining: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]
 
 
 def group(cohort: Cohort) -> JSON:
@@ -75,7 +76,10 @@ def group(cohort: Cohort) -> JSON:
     characteristics = [
         {
             "code": concept(mm_coding(relation), text=words),
-            "valueCodeableConcept": concept(mm_coding(drug, label), text=label),
+            # a drug by its term; "one of several" in words alone (the set is no single concept)
+            "valueCodeableConcept": concept(mm_coding(drug, label), text=label)
+            if drug
+            else concept(text=label),
             "exclude": False,
         }
         for relation, words, members in cohort.defining
