@@ -282,9 +282,18 @@ def test_network_unknown_kind_and_format(client: TestClient) -> None:
     unknown = client.get("/network/authors")
     assert unknown.status_code == 404
     assert unknown.json()["valid"] == ["regimens", "citations"]
-    bad = client.get("/network/regimens", params={"format": "png"})
+    bad = client.get("/network/regimens", params={"format": "gif"})
     assert bad.status_code == 422
-    assert bad.json()["valid"] == ["json", "graphml", "svg"]
+    assert bad.json()["valid"] == ["json", "graphml", "svg", "png", "pdf"]
+
+
+@pytest.mark.parametrize("kind", ["regimens", "citations"])
+def test_network_drawn_as_png_and_pdf(client: TestClient, kind: str) -> None:
+    png = client.get(f"/network/{kind}", params={"format": "png"})
+    assert png.headers["content-type"] == "image/png" and png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    pdf = client.get(f"/network/{kind}", headers={"Accept": "application/pdf"})
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    assert client.get(f"/network/{kind}", params={"format": "pdf"}).content == pdf.content  # deterministic
 
 
 def test_conflicts_with_involved_claims_and_evidence(client: TestClient) -> None:
