@@ -296,6 +296,8 @@ def test_downloads_are_what_is_shown(browser: webdriver.Chrome, live_server: str
         response = httpx.get(str(anchor.get_attribute("href")))
         assert response.status_code == 200
         assert response.headers["content-type"].startswith(media_type)
+    hint = browser.find_element(By.ID, "compare-hint").text
+    assert "clinical order, never by effect size" in hint  # the page says how rows are ordered
     whole = {"tables": "application/zip", "fhir": "application/fhir+json"}
     for fmt, media_type in whole.items():
         anchor = browser.find_element(By.ID, f"download-{fmt}")
