@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -107,8 +108,12 @@ class _Builder:
         self.drug_sets: dict[str, list[str]] = defaultdict(list)
         for row in kb.store.rows(query_text("drug-set-members")):
             self.drug_sets[str(row["drugSet"])].append(str(row["member"]))
+        # each cohort's sizes as its sources give them, over every data cut
+        self.sizes: dict[str, set[int]] = defaultdict(set)
+        for (cohort, _cut), found in self.ctx.sizes.items():
+            self.sizes[cohort] |= found
         self.resources: dict[tuple[str, str], JSON] = {}
-        self.citations: dict[str, JSON] = {}  # a document's IRI -> the Reference to its Citation
+        self.references: dict[tuple[str, str], JSON] = {}  # what a resource was built for -> its Reference
 
     # ------------------------------------------------------------------ the bundle
     def bundle(self) -> JSON:
@@ -133,6 +138,12 @@ class _Builder:
         kept = self.resources[key]
         display = kept.get("title") or kept.get("name") or ""
         return reference(key[0], key[1], str(display))
+
+    def _once(self, what: tuple[str, str], build: Callable[[], JSON]) -> JSON:
+        """The Reference to the resource built for `what` (a kind and a key), built the first time only."""
+        if what not in self.references:
+            self.references[what] = self._add(build())
+        return self.references[what]
 
     # ------------------------------------------------------------------ one Evidence
     def _evidence(self, read: _Read) -> None:
@@ -166,7 +177,9 @@ class _Builder:
             registry=tuple(sorted(self.registry.get(study, []))),
             exposure=self._exposure(read.cohort),
             comparator=comparator,
-            outcome=self._add(outcome_variable(fhir_id(outcome.key), outcome)),
+            outcome=self._once(
+                ("outcome", outcome.key), lambda: outcome_variable(fhir_id(outcome.key), outcome)
+            ),
             outcome_title=outcome.title,
             endpoint=outcome.endpoint[0],
             data_cut=self.labels.get(_id_iri(cut), "") if isinstance(cut, str) else "",
@@ -216,12 +229,14 @@ class _Builder:
             return None
         named = [(r, self.ctx.regimen_label.get(r) or self.labels.get(r, local_name(r))) for r in regimens]
         variable_id = fhir_id("regimen-" + "-or-".join(local_name(r) for r in regimens))
-        return self._add(exposure_variable(variable_id, named))
+        return self._once(("regimens", variable_id), lambda: exposure_variable(variable_id, named))
 
     def _group(self, cohort: str) -> JSON:
+        return self._once(("cohort", cohort), lambda: group(self._cohort(cohort)))
+
+    def _cohort(self, cohort: str) -> Cohort:
         rows = self.cohort_rows.get(cohort, [])
         info = self.ctx.cohorts.get(cohort, {})
-        sizes = {row["size"] for row in rows if isinstance(row.get("size"), int)}
         parents = sorted({str(row["parent"]) for row in rows if "parent" in row})
         defining = []
         for relation, members in sorted(self.ctx.definitions.get(cohort, {}).items()):
@@ -231,29 +246,24 @@ class _Builder:
                 defining.append((relation, words, named))  # every member: one characteristic each
             else:  # one of several: a single characteristic, its value in words
                 defining.append((relation, words, (("", " or ".join(label for _, label in named)),)))
-        return self._add(
-            group(
-                Cohort(
-                    iri=cohort,
-                    label=self.labels.get(cohort, local_name(cohort)),
-                    study_label=str(info.get("studyLabel", "")),
-                    kind=self.kinds.get(cohort, ""),
-                    parents=tuple(self.labels.get(p, local_name(p)) for p in parents),
-                    eligibility=next((str(r["eligibility"]) for r in rows if "eligibility" in r), ""),
-                    size=next(iter(sizes)) if len(sizes) == 1 else None,  # type: ignore[arg-type]
-                    defining=tuple(defining),
-                )
-            )
+        return Cohort(
+            iri=cohort,
+            label=self.labels.get(cohort, local_name(cohort)),
+            study_label=str(info.get("studyLabel", "")),
+            kind=self.kinds.get(cohort, ""),
+            parents=tuple(self.labels.get(p, local_name(p)) for p in parents),
+            eligibility=next((str(r["eligibility"]) for r in rows if "eligibility" in r), ""),
+            size=self._size(cohort),
+            defining=tuple(defining),
         )
 
     def _size(self, cohort: str) -> int | None:
-        sizes = {n for (c, _cut), found in self.ctx.sizes.items() if c == cohort for n in found}
+        """The cohort's size where its sources agree on one."""
+        sizes = self.sizes.get(cohort, set())
         return next(iter(sizes)) if len(sizes) == 1 else None
 
     def _citation(self, iri: str) -> JSON:
-        if iri not in self.citations:
-            self.citations[iri] = self._add(citation(self.kb.publication(URIRef(iri)), iri))
-        return self.citations[iri]
+        return self._once(("document", iri), lambda: citation(self.kb.publication(URIRef(iri)), iri))
 
 
 def _id_iri(name: str) -> str:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kb.analysis.count_figures import source_rank
 from kb.analysis.endpoint_table import ALL_CAVEATS
+from kb.analysis.table_rows import DESIGN_CAVEATS
 from kb.links import registry_url
-from kb.namespaces import ID_IRI, local_name
+from kb.namespaces import ID_IRI, MM_IRI, local_name
 from kb.records import Claim
 from kb.render.fhir_codes import (
     BASELINE_ENDPOINTS,
@@ -30,11 +32,6 @@ from kb.render.fhir_codes import (
 from kb.render.fhir_resources import fhir_id, reference
 from kb.render.fhir_statistic import Figure, statistic
 
-DESIGN_CAVEATS = {
-    "CaseReport": "CASE_REPORT",
-    "CaseSeries": "CASE_SERIES",
-    "RetrospectiveSeries": "RETROSPECTIVE",
-}
 ORIGIN_CAVEATS = {
     "CountDerived": "RECONSTRUCTED",
     "CountReconstructed": "RECONSTRUCTED",
@@ -42,7 +39,6 @@ ORIGIN_CAVEATS = {
     "CountInconsistent": "INCONSISTENT_COUNT",
     "CountUnknown": "UNKNOWN_COUNT",
 }
-SECONDARY = ("ReadInSecondarySource", "ReadInCitingText")
 TIME_TO_EVENT = ("TimeToEventMedian", "HazardRatio", "LandmarkRate", "RiskReduction")
 
 
@@ -72,8 +68,9 @@ class Setting:
 def caveats(claim: Claim, figure: Figure, setting: Setting) -> list[str]:
     """The caveat codes of this one figure (the codes and sentences of the comparison tables)."""
     found = set()
-    if setting.design in DESIGN_CAVEATS:
-        found.add(DESIGN_CAVEATS[setting.design])
+    design = DESIGN_CAVEATS.get(MM_IRI + setting.design)
+    if design:
+        found.add(design)
     n = figure.whole("denominator") if figure.kind in ("Proportion", "RecordCount") else setting.size
     if n is not None and n < 10:
         found.add("SMALL_N")
@@ -85,7 +82,7 @@ def caveats(claim: Claim, figure: Figure, setting: Setting) -> list[str]:
         found.add(ORIGIN_CAVEATS[origin])
     if figure.kind in ("Proportion", "RecordCount") and figure.unknown("denominator"):
         found.add("UNKNOWN_DENOMINATOR")
-    if claim.verification in SECONDARY:
+    if claim.verification and source_rank({"verification": MM_IRI + claim.verification}) > 0:
         found.add("SECONDARY_SOURCE")
     if figure.values.get("median") == "NotReached":
         found.add("IMMATURE_MEDIAN")
