@@ -11,15 +11,14 @@ absolute times, are what compares), and the log-log slope of each over the sizes
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from growth import main, slope
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,17 +48,6 @@ def measure(studies: int, repeat: int) -> dict[str, Any]:
     return out
 
 
-def slope(points: list[tuple[int, float]]) -> float | None:
-    """The least-squares slope of log(time) over log(size)."""
-    usable = [(math.log(n), math.log(t)) for n, t in points if t > 0]
-    if len(usable) < 2:
-        return None
-    mx = sum(x for x, _ in usable) / len(usable)
-    my = sum(y for _, y in usable) / len(usable)
-    sxx = sum((x - mx) ** 2 for x, _ in usable)
-    return sum((x - mx) * (y - my) for x, y in usable) / sxx if sxx else None
-
-
 def report(results: dict[int, dict[str, Any]]) -> str:
     sizes = sorted(results)
     names = list(results[sizes[0]])
@@ -77,30 +65,5 @@ def report(results: dict[int, dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[250, 500, 1000])
-    parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per size")
-    parser.add_argument("--out", type=Path, help="folder for endpoints.json and endpoints.md")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child is not None:
-        print(json.dumps(measure(args.child, args.repeat)))
-        return 0
-    results: dict[int, dict[str, Any]] = {}
-    for n in args.sizes:
-        command = [sys.executable, __file__, "--child", str(n), "--repeat", str(args.repeat)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout, check=True)
-        results[n] = json.loads(done.stdout.strip().splitlines()[-1])
-    text = report(results)
-    print(text, end="")
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "endpoints.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        (args.out / "endpoints.md").write_text(text, encoding="utf-8")
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(__file__, __doc__ or "", "endpoints", [250, 500, 1000], measure, report))

@@ -12,10 +12,7 @@ not absolute times, are what compares), and the log-log slope of each over the s
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,10 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from growth import main, slope
 
-from endpoints import slope  # noqa: E402  (the benchmarks folder is not a package)
+ROOT = Path(__file__).resolve().parent.parent
 
 FORMATS = ("turtle", "jsonld", "tables", "fhir")
 
@@ -84,30 +80,5 @@ def report(results: dict[int, dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 200, 400])
-    parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per size")
-    parser.add_argument("--out", type=Path, help="folder for exports.json and exports.md")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child is not None:
-        print(json.dumps(measure(args.child, args.repeat)))
-        return 0
-    results: dict[int, dict[str, Any]] = {}
-    for n in args.sizes:
-        command = [sys.executable, __file__, "--child", str(n), "--repeat", str(args.repeat)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout, check=True)
-        results[n] = json.loads(done.stdout.strip().splitlines()[-1])
-    text = report(results)
-    print(text, end="")
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "exports.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        (args.out / "exports.md").write_text(text, encoding="utf-8")
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(__file__, __doc__ or "", "exports", [100, 200, 400], measure, report))

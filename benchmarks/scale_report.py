@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
+
+from growth import slope
 
 # Counted as growing linearly: a log-log slope of peak memory against triples up to this.
 LINEAR_SLOPE = 1.15
@@ -45,16 +46,6 @@ def timings(run: dict[str, Any]) -> dict[str, float | None]:
         "comparison (HTTP, cached)": figure(run, "serve_store", "comparison", "p50_ms"),
         "comparison (HTTP, response cache off)": figure(run, "serve_uncached", "comparison", "p50_ms"),
     }
-
-
-def slope(points: list[tuple[float, float]]) -> float | None:
-    """The least-squares slope of log(y) against log(x)."""
-    logs = [(math.log(x), math.log(y)) for x, y in points if x > 0 and y > 0]
-    if len({x for x, _ in logs}) < 2:
-        return None
-    mx = sum(x for x, _ in logs) / len(logs)
-    my = sum(y for _, y in logs) / len(logs)
-    return sum((x - mx) * (y - my) for x, y in logs) / sum((x - mx) ** 2 for x, _ in logs)
 
 
 Target = tuple[str, str, str]  # what, measured, verdict

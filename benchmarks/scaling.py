@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import resource
 import signal
 import subprocess
@@ -33,6 +32,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from growth import slope
 
 ROOT = Path(__file__).resolve().parent.parent
 ID = "https://w3id.org/mmkb/id/"
@@ -203,17 +204,6 @@ def fastest(results: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def slope(sizes: list[int], values: list[float]) -> float | None:
-    """The least-squares slope of log(value) against log(size)."""
-    points = [(math.log(s), math.log(v)) for s, v in zip(sizes, values, strict=True) if v > 0]
-    if len(points) < 2:
-        return None
-    mx = sum(x for x, _ in points) / len(points)
-    my = sum(y for _, y in points) / len(points)
-    sxx = sum((x - mx) ** 2 for x, _ in points)
-    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else None
-
-
 COLUMNS = (
     ("triples", "triples", "{:,}"),
     ("open", "open s", "{:.2f}"),
@@ -294,7 +284,7 @@ def main() -> None:
     for key, _, _ in COLUMNS:
         measured = [r for r in runs if key in r][-3:]
         if key != "ratio" and len(measured) >= 2:
-            slopes[key] = slope([r["copies"] for r in measured], [r[key] for r in measured])
+            slopes[key] = slope([(r["copies"], r[key]) for r in measured])
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
     report = {
         "commit": commit.stdout.strip() or "unknown",
