@@ -147,7 +147,8 @@ def missingness(term: str, label: str = "") -> list[JSON]:
     """The extensions that stand for a typed unknown: FHIR's data-absent reason and the mmkb term."""
     code = term.removeprefix(MM_IRI)
     return [
-        {"url": DATA_ABSENT_EXTENSION, "valueCode": DATA_ABSENT_REASONS[code]},
+        # a typed unknown declared beyond the shipped vocabulary: FHIR's generic "unknown", the term beside it
+        {"url": DATA_ABSENT_EXTENSION, "valueCode": DATA_ABSENT_REASONS.get(code, "unknown")},
         {"url": EXTENSION_BASE + "missingness", "valueCoding": mm_coding(code, label)},
     ]
 

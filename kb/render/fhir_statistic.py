@@ -110,6 +110,8 @@ def _unit(figure: Figure) -> JSON | None:
     if not isinstance(unit, str) or not unit:
         return None
     label = figure.labels.get(unit, unit)
+    if unit not in UCUM_UNITS:  # a unit declared beyond the shipped vocabulary: named, without a UCUM code
+        return {"unit": label}
     return {"system": UCUM, "code": UCUM_UNITS[unit], "unit": label}
 
 
